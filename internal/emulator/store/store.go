@@ -1,0 +1,235 @@
+// Package store is the emulator's durable key-value store: bbolt underneath,
+// with group commit so concurrent writers share one fsync. Services keep
+// their working state in memory and write every change here before they
+// answer, so nothing acknowledged is lost on a restart or a kill -9.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Op is one change: put Value at Key in Bucket, delete Key (Delete), or drop
+// the whole bucket (DeleteBucket). Buckets are created on first put.
+type Op struct {
+	Bucket       string
+	Key          string
+	Value        []byte
+	Delete       bool
+	DeleteBucket bool
+}
+
+// Put is an Op that stores value at bucket/key.
+func Put(bucket, key string, value []byte) Op { return Op{Bucket: bucket, Key: key, Value: value} }
+
+// Del is an Op that removes bucket/key.
+func Del(bucket, key string) Op { return Op{Bucket: bucket, Key: key, Delete: true} }
+
+// DropBucket is an Op that removes a bucket and everything in it.
+func DropBucket(bucket string) Op { return Op{Bucket: bucket, DeleteBucket: true} }
+
+// ErrInUse is returned by Open when another process holds the data dir.
+var ErrInUse = errors.New("data dir is in use by another orders process")
+
+// Store is safe for concurrent use.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	temp     bool
+	writes   chan *write
+	stopped  chan struct{}
+	closeMu  sync.RWMutex
+	closed   bool
+	closeErr error
+}
+
+type write struct {
+	ops  []Op
+	done chan error
+}
+
+// Options configure Open.
+type Options struct {
+	// InMemory keeps the store in a temporary file that is removed on Close,
+	// without fsync: for throwaway runs and tests.
+	InMemory bool
+}
+
+// FileName is the store's file inside a data dir.
+const FileName = "emulator.db"
+
+// Open opens (creating if needed) the store in dataDir. A second process on
+// the same data dir gets ErrInUse at once rather than hanging on the lock.
+func Open(dataDir string, opts Options) (*Store, error) {
+	s := &Store{writes: make(chan *write, 1024), stopped: make(chan struct{})}
+	bo := &bolt.Options{Timeout: 200 * time.Millisecond, FreelistType: bolt.FreelistMapType}
+	if opts.InMemory {
+		f, err := os.CreateTemp("", "orders-emulator-*.db")
+		if err != nil {
+			return nil, fmt.Errorf("create in-memory store: %w", err)
+		}
+		s.path, s.temp = f.Name(), true
+		_ = f.Close()
+		_ = os.Remove(s.path) // bbolt initialises a fresh file itself
+		bo.NoSync, bo.NoFreelistSync = true, true
+	} else {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir %s: %w", dataDir, err)
+		}
+		s.path = filepath.Join(dataDir, FileName)
+	}
+	db, err := bolt.Open(s.path, 0o600, bo)
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", dataDir, ErrInUse)
+		}
+		return nil, fmt.Errorf("open store %s: %w", s.path, err)
+	}
+	s.db = db
+	go s.commitLoop()
+	return s, nil
+}
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
+
+// Write applies ops atomically and returns once they are durable. Writers
+// that arrive while a commit is in flight are folded into the next one.
+func (s *Store) Write(ops ...Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return errors.New("store is closed")
+	}
+	w := &write{ops: ops, done: make(chan error, 1)}
+	s.writes <- w
+	s.closeMu.RUnlock()
+	return <-w.done
+}
+
+// maxBatch bounds one commit so a flood of writers still sees progress.
+const maxBatch = 512
+
+func (s *Store) commitLoop() {
+	defer close(s.stopped)
+	for first := range s.writes {
+		batch := []*write{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case w, ok := <-s.writes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, w)
+			default:
+				break drain
+			}
+		}
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, w := range batch {
+				for _, op := range w.ops {
+					if err := apply(tx, op); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		for _, w := range batch {
+			w.done <- err
+		}
+	}
+}
+
+func apply(tx *bolt.Tx, op Op) error {
+	if op.DeleteBucket {
+		if err := tx.DeleteBucket([]byte(op.Bucket)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+			return fmt.Errorf("drop bucket %s: %w", op.Bucket, err)
+		}
+		return nil
+	}
+	if op.Delete {
+		b := tx.Bucket([]byte(op.Bucket))
+		if b == nil {
+			return nil
+		}
+		return b.Delete([]byte(op.Key))
+	}
+	b, err := tx.CreateBucketIfNotExists([]byte(op.Bucket))
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", op.Bucket, err)
+	}
+	if err := b.Put([]byte(op.Key), op.Value); err != nil {
+		return fmt.Errorf("put %s/%s: %w", op.Bucket, op.Key, err)
+	}
+	return nil
+}
+
+// Get returns a copy of bucket/key, or nil when absent.
+func (s *Store) Get(bucket, key string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket([]byte(bucket)); b != nil {
+			if v := b.Get([]byte(key)); v != nil {
+				out = append([]byte(nil), v...)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ForEach calls fn for every key in bucket in key order; the slices are
+// only valid during the call. A missing bucket is empty.
+func (s *Store) ForEach(bucket string, fn func(key, value []byte) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte(bucket))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(fn)
+	})
+}
+
+// Buckets lists bucket names that start with prefix.
+func (s *Store) Buckets(prefix string) ([]string, error) {
+	var names []string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			if len(name) >= len(prefix) && string(name[:len(prefix)]) == prefix {
+				names = append(names, string(name))
+			}
+			return nil
+		})
+	})
+	return names, err
+}
+
+// Close finishes pending writes, closes the database and, for an in-memory
+// store, removes its file. It is safe to call more than once.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return s.closeErr
+	}
+	s.closed = true
+	close(s.writes)
+	s.closeMu.Unlock()
+	<-s.stopped
+	s.closeErr = s.db.Close()
+	if s.temp {
+		_ = os.Remove(s.path)
+	}
+	return s.closeErr
+}
