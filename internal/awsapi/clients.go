@@ -1,0 +1,182 @@
+// Package awsapi builds the AWS clients orders uses and describes each
+// service by a narrow interface holding only the operations orders calls.
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
+
+	"github.com/orders-dev/orders/internal/config"
+)
+
+// Clients holds one client per service, behind the narrow interfaces.
+type Clients struct {
+	DynamoDB DynamoDB
+	SNS      SNS
+	SQS      SQS
+	IAM      IAM
+	Lambda   Lambda
+	Logs     Logs
+	STS      STS
+	Region   string
+	// AWS is the configuration the clients were built from, for callers
+	// that need another client on the same endpoint and credentials.
+	AWS aws.Config
+}
+
+// MaxAttempts is how often one call is tried before its error is returned.
+// Throttling and 5xx answers are retried with jittered backoff; orders runs
+// several steps at once, so it meets throttling more often than one call.
+const MaxAttempts = 6
+
+// maxBackoff caps the SDK's backoff (20 s by default): orders prefers to
+// report a failure in seconds rather than stall a step.
+const maxBackoff = 5 * time.Second
+
+// credentialsTimeout bounds the up-front credential check, which may reach
+// for the EC2 instance metadata service on machines that have none.
+const credentialsTimeout = 10 * time.Second
+
+// ErrNoRegion and ErrNoCredentials are what New returns (wrapped, with how
+// to fix it) when the AWS configuration lacks a region or credentials.
+var (
+	ErrNoRegion      = errors.New("no AWS region configured")
+	ErrNoCredentials = errors.New("no AWS credentials found")
+)
+
+// setupError is a configuration problem with how to fix it.
+type setupError struct {
+	kind  error  // ErrNoRegion, ErrNoCredentials
+	fix   string // what to do
+	cause error  // what the SDK said, if anything
+}
+
+func (e *setupError) Error() string {
+	s := e.kind.Error() + ": " + e.fix
+	if e.cause != nil {
+		s += "\n  (" + e.cause.Error() + ")"
+	}
+	return s
+}
+
+func (e *setupError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.kind}
+	}
+	return []error{e.kind, e.cause}
+}
+
+// NewRetryer is the retryer every client uses: the SDK's standard retryer
+// with MaxAttempts, a shorter backoff cap, and no client-side retry quota —
+// the quota would turn a burst of throttling across concurrent steps into
+// "failed to get rate limit token" errors instead of waiting.
+func NewRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = MaxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+	})
+}
+
+// New loads the AWS configuration the way the aws CLI does (environment,
+// shared config and credentials files, SSO, instance roles), applies
+// cfg.Region, cfg.Profile and cfg.EndpointURL, and checks up front that a
+// region and credentials exist, so the user gets one clear message instead
+// of a failure in the middle of a run. AWS_ENDPOINT_URL (and the per-service
+// AWS_ENDPOINT_URL_<SERVICE>) are honoured by the SDK itself.
+func New(ctx context.Context, cfg config.Config) (*Clients, error) {
+	opts := []func(*awsconfig.LoadOptions) error{
+		awsconfig.WithRetryer(NewRetryer),
+		// The SDK's own warnings (e.g. "falling back to IMDSv1" while
+		// looking for credentials) would land in orders' output; orders
+		// reports what matters itself.
+		awsconfig.WithLogger(logging.Nop{}),
+	}
+	if cfg.Region != "" {
+		opts = append(opts, awsconfig.WithRegion(cfg.Region))
+	}
+	if cfg.Profile != "" {
+		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		var noProfile awsconfig.SharedConfigProfileNotExistError
+		if errors.As(err, &noProfile) {
+			return nil, fmt.Errorf("AWS profile %q not found: create it with `aws configure --profile %s`, or pass another --profile: %w",
+				noProfile.Profile, noProfile.Profile, err)
+		}
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	if cfg.EndpointURL != "" {
+		awsCfg.BaseEndpoint = aws.String(cfg.EndpointURL)
+	}
+	if awsCfg.Region == "" {
+		return nil, &setupError{kind: ErrNoRegion, fix: "pass --region (e.g. --region us-east-1), set AWS_REGION, " +
+			"or give your profile a region with `aws configure`" + profileHint(cfg) + "; or use --local to run against the built-in emulator"}
+	}
+	if err := checkCredentials(ctx, awsCfg); err != nil {
+		return nil, &setupError{kind: ErrNoCredentials, fix: "pass --profile NAME, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
+			"or run `aws configure`" + profileHint(cfg) + "; or use --local to run against the built-in emulator", cause: err}
+	}
+	return NewFromAWSConfig(awsCfg), nil
+}
+
+func profileHint(cfg config.Config) string {
+	if cfg.Profile == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (for profile %q: `aws configure --profile %s`)", cfg.Profile, cfg.Profile)
+}
+
+// checkCredentials resolves the credentials once. The result is cached by
+// the SDK, so the first real call does not pay for it again.
+func checkCredentials(ctx context.Context, awsCfg aws.Config) error {
+	if awsCfg.Credentials == nil {
+		return errors.New("no credential provider configured")
+	}
+	ctx, cancel := context.WithTimeout(ctx, credentialsTimeout)
+	defer cancel()
+	creds, err := awsCfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return err
+	}
+	if !creds.HasKeys() {
+		return errors.New("the credential provider returned an empty key")
+	}
+	return nil
+}
+
+// NewFromAWSConfig builds the clients from a ready configuration: tests
+// (static credentials, moto's endpoint) and --local (the emulator) use it.
+// A configuration without a retryer gets NewRetryer.
+func NewFromAWSConfig(awsCfg aws.Config) *Clients {
+	if awsCfg.Retryer == nil {
+		awsCfg.Retryer = NewRetryer
+	}
+	return &Clients{
+		DynamoDB: dynamodb.NewFromConfig(awsCfg),
+		SNS:      sns.NewFromConfig(awsCfg),
+		SQS:      sqs.NewFromConfig(awsCfg),
+		IAM:      iam.NewFromConfig(awsCfg),
+		Lambda:   lambda.NewFromConfig(awsCfg),
+		Logs:     cloudwatchlogs.NewFromConfig(awsCfg),
+		STS:      sts.NewFromConfig(awsCfg),
+		Region:   awsCfg.Region,
+		AWS:      awsCfg,
+	}
+}

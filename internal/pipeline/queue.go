@@ -1,0 +1,246 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	qtypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/orders-dev/orders/policies"
+)
+
+// Queue attributes orders sets.
+const (
+	attrSSE    = string(qtypes.QueueAttributeNameSqsManagedSseEnabled)
+	attrKMSKey = string(qtypes.QueueAttributeNameKmsMasterKeyId)
+	attrPolicy = string(qtypes.QueueAttributeNamePolicy)
+	attrARN    = string(qtypes.QueueAttributeNameQueueArn)
+)
+
+type queueState struct {
+	exists bool
+	url    string
+	arn    string
+	attrs  map[string]string
+	tags   map[string]string
+}
+
+func queueMissing(err error) bool {
+	var e *qtypes.QueueDoesNotExist
+	return errors.As(err, &e) || hasCode(err, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue")
+}
+
+func queueDeletedRecently(err error) bool {
+	var e *qtypes.QueueDeletedRecently
+	return errors.As(err, &e) || hasCode(err, "QueueDeletedRecently", "AWS.SimpleQueueService.QueueDeletedRecently")
+}
+
+func (s *Stack) readQueue(ctx context.Context, arn string) (queueState, error) {
+	name := s.names.Queue
+	st := queueState{arn: arn}
+	u, err := s.c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+	if queueMissing(err) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fail("get URL of", "queue", name, err)
+	}
+	st.url = aws.ToString(u.QueueUrl)
+	err = parallel(
+		func() error {
+			out, err := s.c.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+				QueueUrl: &st.url, AttributeNames: []qtypes.QueueAttributeName{qtypes.QueueAttributeNameAll}})
+			if err != nil {
+				return err
+			}
+			st.attrs = out.Attributes
+			return nil
+		},
+		func() error {
+			out, err := s.c.SQS.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &st.url})
+			if err != nil {
+				return err
+			}
+			st.tags = out.Tags
+			return nil
+		},
+	)
+	if queueMissing(err) { // deleted between the two calls
+		return queueState{arn: arn}, nil
+	}
+	if err != nil {
+		return queueState{arn: arn}, fail("read", "queue", name, err)
+	}
+	st.exists = true
+	if a := st.attrs[attrARN]; a != "" {
+		st.arn = a
+	}
+	return st, nil
+}
+
+// queueChanges says what correct looks like for the queue itself.
+func (s *Stack) queueChanges(st queueState) []change {
+	name, url := s.names.Queue, st.url
+	var out []change
+	// Encryption at rest: SQS-managed keys, unless someone chose their own
+	// KMS key, which is encryption too.
+	if st.attrs[attrSSE] != "true" && st.attrs[attrKMSKey] == "" {
+		out = append(out, change{
+			details: []string{"server-side encryption is off, want SqsManagedSseEnabled"},
+			fix: func(ctx context.Context) error {
+				_, err := s.c.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{attrSSE: "true"}})
+				return wrapErr(err, "turn on encryption of", "queue", name)
+			},
+		})
+	}
+	if d := s.tagDrift(st.tags); d != nil {
+		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+			_, err := s.c.SQS.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: &url, Tags: s.stackTags()})
+			return wrapErr(err, "tag", "queue", name)
+		}})
+	}
+	return out
+}
+
+// queuePolicyChanges says what correct looks like for the queue's policy:
+// exactly policies.Render("queue"), letting only the topic send.
+func (s *Stack) queuePolicyChanges(st queueState, url string, arns policies.ARNs) ([]change, error) {
+	want, err := policies.Render("queue", arns)
+	if err != nil {
+		return nil, fmt.Errorf("render queue policy: %w", err)
+	}
+	have := st.attrs[attrPolicy]
+	var detail string
+	if have == "" {
+		detail = "queue policy missing: SNS cannot deliver to the queue"
+	} else if same, err := policies.Equal([]byte(have), want); err != nil || !same {
+		detail = "queue policy differs from the template (orders policy queue)"
+	} else {
+		return nil, nil
+	}
+	return []change{{details: []string{detail}, fix: func(ctx context.Context) error {
+		_, err := s.c.SQS.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: &url, Attributes: map[string]string{attrPolicy: string(want)}})
+		return wrapErr(err, "set policy of", "queue", s.names.Queue)
+	}}}, nil
+}
+
+// upQueue creates the queue or converges it, and returns its URL.
+func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *StepResult) (url string, created bool, err error) {
+	st, err := read.get(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	res.ARN = st.arn
+	if st.exists {
+		return st.url, false, apply(ctx, res, s.queueChanges(st), "converge", "queue", s.names.Queue)
+	}
+	url, err = s.createQueue(ctx, res)
+	if err != nil {
+		return "", false, err
+	}
+	res.Outcome = Created
+	return url, true, nil
+}
+
+// createQueue creates the queue encrypted and tagged. SQS refuses the name
+// of a queue deleted less than 60 s ago (QueueDeletedRecently): then it
+// waits out the cool-down, saying so, and tries again.
+func (s *Stack) createQueue(ctx context.Context, res *StepResult) (string, error) {
+	name := s.names.Queue
+	in := &sqs.CreateQueueInput{
+		QueueName:  &name,
+		Attributes: map[string]string{attrSSE: "true"},
+		Tags:       s.stackTags(),
+	}
+	var giveUp time.Time
+	for {
+		out, err := s.c.SQS.CreateQueue(ctx, in)
+		if err == nil {
+			return aws.ToString(out.QueueUrl), nil
+		}
+		if !queueDeletedRecently(err) {
+			return "", fail("create", "queue", name, err)
+		}
+		now := time.Now()
+		if giveUp.IsZero() {
+			// We cannot know when the queue was deleted; a full cool-down
+			// from now is enough, and twice that is plainly something else.
+			giveUp = now.Add(2 * s.t.queueCooldown)
+			res.Details = append(res.Details, "waited out SQS's 60 s cool-down: a queue of this name was deleted recently")
+		} else if now.After(giveUp) {
+			return "", fail("create", "queue", name, err)
+		}
+		if err := s.sleepWithProgress(ctx, s.t.queueCooldown,
+			"a queue named %s was deleted less than 60 s ago and SQS refuses the name until then; waiting (%s left)", name); err != nil {
+			return "", fail("create", "queue", name, err)
+		}
+	}
+}
+
+// sleepWithProgress waits d, reporting progress every progressEvery with
+// format filled with arg and the time left.
+func (s *Stack) sleepWithProgress(ctx context.Context, d time.Duration, format, arg string) error {
+	end := time.Now().Add(d)
+	for {
+		left := time.Until(end)
+		if left <= 0 {
+			return nil
+		}
+		progress(ctx, fmt.Sprintf(format, arg, left.Round(time.Second)))
+		t := time.NewTimer(min(left, s.t.progressEvery))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// upQueuePolicy sets the queue's policy, before the subscription exists, so
+// SNS may deliver from the first message.
+func (s *Stack) upQueuePolicy(ctx context.Context, read *future[queueState], url string, queueCreated bool, arns policies.ARNs, res *StepResult) error {
+	st, err := read.get(ctx)
+	if err != nil {
+		return err
+	}
+	if queueCreated {
+		st = queueState{exists: true, url: url, arn: arns.Queue}
+	}
+	res.ARN = st.arn
+	changes, err := s.queuePolicyChanges(st, url, arns)
+	if err != nil {
+		return err
+	}
+	if queueCreated {
+		// Part of making the queue, not a repair.
+		res.Outcome = Created
+	}
+	return apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue)
+}
+
+func (s *Stack) destroyQueue(ctx context.Context, res *StepResult) error {
+	name := s.names.Queue
+	u, err := s.c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+	if queueMissing(err) {
+		res.Outcome = Absent
+		return nil
+	}
+	if err != nil {
+		return fail("get URL of", "queue", name, err)
+	}
+	_, err = s.c.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: u.QueueUrl})
+	if queueMissing(err) {
+		res.Outcome = Absent
+		return nil
+	}
+	if err != nil {
+		return fail("delete", "queue", name, err)
+	}
+	res.Outcome = Deleted
+	return nil
+}
