@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newDestroyCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "destroy",
+		Short: "Delete every resource up created, log group included",
+		Long: `destroy deletes the stack's resources in reverse order: subscription, function, log group,
+inline policies, role, queue, topic, table. Each step tolerates a resource already gone, so
+running it again is safe. It asks first on a terminal; elsewhere it needs --yes.`,
+		Example: `  orders destroy
+  orders destroy --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			stack := a.cfg.Names().Stack
+			if !a.cfg.Yes && !a.io.InTTY {
+				return usageErrorf("destroy: refusing to delete stack %q without confirmation: stdin is not a terminal; pass --yes to confirm", stack)
+			}
+			// The clients first: the question names the region they talk to.
+			if _, err := a.awsClients(ctx); err != nil {
+				return err
+			}
+			if !a.cfg.Yes {
+				n := a.cfg.Names()
+				fmt.Fprintf(a.io.ErrOut, "This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages,\nfunction %s, role %s and log group %s.\n",
+					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup)
+				ok, err := confirm(a.io.In, a.io.ErrOut, "Delete them? [y/N] ")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return errors.New("destroy cancelled; nothing was deleted")
+				}
+			}
+			return a.runSteps(ctx, "destroy", Stack.Destroy)
+		},
+	}
+	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
+	return cmd
+}
+
+// confirm asks a yes/no question; anything but y or yes is no.
+func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
+	fmt.Fprint(out, question)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("read answer: %w", err)
+	}
+	if errors.Is(err, io.EOF) {
+		fmt.Fprintln(out)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}

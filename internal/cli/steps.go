@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/orders-dev/orders/internal/awsapi"
+	"github.com/orders-dev/orders/internal/pipeline"
+)
+
+// stepsFunc is Stack.Up or Stack.Destroy.
+type stepsFunc func(s Stack, ctx context.Context, rep pipeline.Reporter) (pipeline.Report, error)
+
+// runSteps runs up or destroy: steps shown on stderr as they run, then the
+// result on stdout (a summary line, or the JSON document), and an error
+// (exit 1) when a step failed or the run stopped.
+func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
+	st, err := a.stack(ctx)
+	if err != nil {
+		return err
+	}
+	r := a.stepRenderer()
+	report, runErr := run(st, ctx, explaining{r})
+	r.Close()
+	for i := range report.Steps {
+		report.Steps[i].Err = awsapi.ExplainAccessDenied(report.Steps[i].Err)
+	}
+	runErr = awsapi.ExplainAccessDenied(runErr)
+
+	if a.jsonOutput() {
+		if err := a.printJSON(newStepsDoc(verb, a.cfg.Names().Stack, a.region(), report, runErr)); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(a.io.Out, "%s: stack %s in %s: %s\n", verb, a.cfg.Names().Stack, a.region(), countOutcomes(report))
+	}
+
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s interrupted; re-run `orders %s` to continue where it stopped", verb, verb)
+	case runErr != nil:
+		return fmt.Errorf("%s: %w", verb, runErr)
+	case report.Failed():
+		return fmt.Errorf("%s failed at %s; fix the cause and re-run `orders %s`: it continues where it stopped",
+			verb, strings.Join(failedSteps(report), ", "), verb)
+	}
+	return nil
+}
+
+// explaining passes step results on with AccessDenied errors explained, so
+// the failed step's line names the missing permission.
+type explaining struct{ pipeline.Reporter }
+
+func (e explaining) Done(step string, r pipeline.StepResult) {
+	r.Err = awsapi.ExplainAccessDenied(r.Err)
+	e.Reporter.Done(step, r)
+}
+
+var outcomeOrder = []pipeline.Outcome{
+	pipeline.Created, pipeline.Updated, pipeline.Repaired, pipeline.Unchanged,
+	pipeline.Deleted, pipeline.Absent, pipeline.Failed,
+}
+
+// countOutcomes summarises a report: "2 created, 1 repaired, 4 unchanged".
+func countOutcomes(r pipeline.Report) string {
+	n := map[pipeline.Outcome]int{}
+	for _, s := range r.Steps {
+		n[s.Outcome]++
+	}
+	var parts []string
+	for _, o := range outcomeOrder {
+		if n[o] > 0 {
+			word := string(o)
+			if o == pipeline.Absent {
+				word = "already absent"
+			}
+			parts = append(parts, fmt.Sprintf("%d %s", n[o], word))
+		}
+		delete(n, o)
+	}
+	for o, c := range n { // outcomes added to the pipeline after this list
+		parts = append(parts, fmt.Sprintf("%d %s", c, o))
+	}
+	if len(parts) == 0 {
+		return "nothing to do"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func failedSteps(r pipeline.Report) []string {
+	var names []string
+	for _, s := range r.Steps {
+		if s.Outcome == pipeline.Failed || s.Err != nil {
+			names = append(names, strings.TrimSpace(s.Step+" "+s.Resource))
+		}
+	}
+	return names
+}
+
+// stepsDoc is the JSON document of up and destroy.
+type stepsDoc struct {
+	Command string     `json:"command"`
+	Stack   string     `json:"stack"`
+	Region  string     `json:"region"`
+	OK      bool       `json:"ok"`
+	Steps   []stepJSON `json:"steps"`
+	Error   string     `json:"error,omitempty"`
+}
+
+type stepJSON struct {
+	Step       string   `json:"step"`
+	Resource   string   `json:"resource"`
+	ARN        string   `json:"arn,omitempty"`
+	Outcome    string   `json:"outcome"`
+	Details    []string `json:"details,omitempty"`
+	DurationMS int64    `json:"duration_ms"`
+	Error      string   `json:"error,omitempty"`
+}
+
+func newStepsDoc(verb, stack, region string, r pipeline.Report, err error) stepsDoc {
+	d := stepsDoc{Command: verb, Stack: stack, Region: region, OK: err == nil && !r.Failed(), Steps: []stepJSON{}}
+	if err != nil {
+		d.Error = err.Error()
+	}
+	for _, s := range r.Steps {
+		j := stepJSON{Step: s.Step, Resource: s.Resource, ARN: s.ARN, Outcome: string(s.Outcome),
+			Details: s.Details, DurationMS: s.Duration.Milliseconds()}
+		if s.Err != nil {
+			j.Error = s.Err.Error()
+		}
+		d.Steps = append(d.Steps, j)
+	}
+	return d
+}
