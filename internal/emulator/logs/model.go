@@ -1,0 +1,189 @@
+package logs
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// groupRecord is a log group as stored in bucketGroups.
+type groupRecord struct {
+	ID        string // names the group's own bucket; a re-created group gets a new one
+	Region    string
+	Account   string
+	Name      string
+	Created   int64 // epoch millis
+	Retention int32 `json:",omitempty"` // days; 0 = never expire
+	Class     string
+	KMSKeyID  string            `json:",omitempty"`
+	Tags      map[string]string `json:",omitempty"`
+}
+
+// group is a log group in memory. Lock order: Service.mu, then group.mu,
+// then group.streamsMu, then stream.mu.
+type group struct {
+	// mu is held shared by every operation that works inside the group
+	// (including while its events are written) and exclusively to change
+	// the record or delete the group, so a delete never races a write.
+	mu      sync.RWMutex
+	rec     groupRecord // guarded by mu
+	deleted bool
+
+	// Copied from the record at creation and never changed, so they are
+	// read without locking.
+	id, region, account, name string
+
+	streamsMu sync.RWMutex
+	streams   map[string]*stream
+}
+
+func newGroup(rec groupRecord) *group {
+	return &group{rec: rec, id: rec.ID, region: rec.Region, account: rec.Account, name: rec.Name, streams: map[string]*stream{}}
+}
+
+func (g *group) bucket() string { return bucketGroupPrefix + g.id }
+
+func (g *group) arn() string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", g.region, g.account, g.name)
+}
+
+// authResource is what IAM authorizes group-level actions on. AWS evaluates
+// them against "log-group:NAME:log-stream:" (as its AccessDenied messages
+// show), so grants on "log-group:NAME:*" cover them and grants on the bare
+// group ARN do not — as on AWS.
+func groupResource(region, account, name string) string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:", region, account, name)
+}
+
+func streamResource(region, account, groupName, streamName string) string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region, account, groupName, streamName)
+}
+
+func (g *group) storedBytes() int64 {
+	g.streamsMu.RLock()
+	defer g.streamsMu.RUnlock()
+	var n int64
+	for _, st := range g.streams {
+		st.mu.RLock()
+		n += st.storedBytes
+		st.mu.RUnlock()
+	}
+	return n
+}
+
+// streamRecord is a log stream as stored in its group's bucket.
+type streamRecord struct {
+	Name    string
+	Created int64
+}
+
+// stream holds its events sorted by position.
+type stream struct {
+	rec streamRecord
+
+	mu            sync.RWMutex
+	events        []event
+	lastIngestion int64
+	storedBytes   int64
+	lastSeq       uint64
+}
+
+// event is one log event. seq is unique across the service and orders
+// events with equal timestamps by arrival.
+type event struct {
+	ts     int64
+	seq    uint64
+	ingest int64
+	msg    string
+}
+
+// eventRecord is an event as stored.
+type eventRecord struct {
+	Stream string `json:"s"`
+	TS     int64  `json:"t"`
+	Seq    uint64 `json:"q"`
+	Ingest int64  `json:"i"`
+	Msg    string `json:"m"`
+}
+
+// eventKey orders a group's events by stream, then time, then arrival.
+func eventKey(streamName string, ts int64, seq uint64) string {
+	return fmt.Sprintf("e\x00%s\x00%016x%016x", streamName, uint64(ts)^(1<<63), seq)
+}
+
+func streamKey(name string) string { return "s\x00" + name }
+
+func encodeEvent(streamName string, e event) []byte {
+	b, _ := json.Marshal(eventRecord{Stream: streamName, TS: e.ts, Seq: e.seq, Ingest: e.ingest, Msg: e.msg})
+	return b
+}
+
+// pos is an event's place in the total order (timestamp, then seq).
+type pos struct {
+	ts  int64
+	seq uint64
+}
+
+func (e event) pos() pos { return pos{e.ts, e.seq} }
+
+func (p pos) less(q pos) bool { return p.ts < q.ts || p.ts == q.ts && p.seq < q.seq }
+
+// next is the smallest position after p.
+func (p pos) next() pos {
+	if p.seq == ^uint64(0) {
+		return pos{p.ts + 1, 0}
+	}
+	return pos{p.ts, p.seq + 1}
+}
+
+// digits renders p as 56 decimal digits, the shape of AWS's tokens and
+// event ids.
+func (p pos) digits() string {
+	return fmt.Sprintf("%016d%020d%020d", 0, uint64(p.ts)^(1<<63), p.seq)
+}
+
+func parseDigits(s string) (pos, bool) {
+	if len(s) != 56 || strings.Trim(s, "0123456789") != "" {
+		return pos{}, false
+	}
+	ts, err1 := strconv.ParseUint(s[16:36], 10, 64)
+	seq, err2 := strconv.ParseUint(s[36:], 10, 64)
+	if err1 != nil || err2 != nil {
+		return pos{}, false
+	}
+	return pos{int64(ts ^ (1 << 63)), seq}, true
+}
+
+// search returns the index of the first event at or after p.
+func (st *stream) search(p pos) int {
+	return sort.Search(len(st.events), func(i int) bool { return !st.events[i].pos().less(p) })
+}
+
+// insert adds events (each with a fresh seq) keeping the order; events
+// usually arrive after all earlier ones, so the common case appends.
+func (st *stream) insert(evs []event) {
+	for _, e := range evs {
+		n := len(st.events)
+		if n == 0 || !e.pos().less(st.events[n-1].pos()) {
+			st.events = append(st.events, e)
+		} else {
+			i := st.search(e.pos())
+			st.events = append(st.events, event{})
+			copy(st.events[i+1:], st.events[i:])
+			st.events[i] = e
+		}
+		st.storedBytes += int64(len(e.msg))
+		if e.ingest > st.lastIngestion {
+			st.lastIngestion = e.ingest
+		}
+		if e.seq > st.lastSeq {
+			st.lastSeq = e.seq
+		}
+	}
+}
+
+func millis(t time.Time) int64 { return t.UnixMilli() }
