@@ -1,0 +1,235 @@
+package lambda
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// Lambda's limits on a deployment package.
+const (
+	maxZipSize      = 50 << 20  // direct upload
+	maxUnzippedSize = 262144000 // 250 MB unzipped
+)
+
+// codeSha256 is Lambda's CodeSha256: base64 (std) of the SHA-256 of the zip.
+func codeSha256(zipBytes []byte) string {
+	sum := sha256.Sum256(zipBytes)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// checkZip validates an uploaded package the way Lambda does at upload
+// time. A missing bootstrap is not an error here: Lambda reports it at
+// invoke time (Runtime.InvalidEntrypoint).
+func checkZip(b []byte) error {
+	if len(b) == 0 {
+		return invalidParam("Please provide a source for function code.")
+	}
+	if len(b) > maxZipSize {
+		return service413("Request must be smaller than %d bytes for the function code.", maxZipSize)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return invalidParam("Could not unzip uploaded file. Please check your file, then try to upload again.")
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+	}
+	if total > maxUnzippedSize {
+		return invalidParam("Unzipped size must be smaller than %d bytes", maxUnzippedSize)
+	}
+	return nil
+}
+
+// codeCache unpacks each code version once, into CodeDir/<hex sha256>, and
+// remembers what it found there. The directory is complete or absent: it is
+// unpacked into a temporary name and renamed into place, so processes that
+// share CodeDir never see half a package.
+type codeCache struct {
+	dir     string
+	mu      sync.Mutex
+	entries map[string]*codeEntry
+}
+
+type codeEntry struct {
+	once sync.Once
+	dir  string
+	err  error
+
+	mu     sync.Mutex
+	checks map[string]checked // entry point checks by runtime|handler|arch
+}
+
+type checked struct {
+	path string
+	ferr *funcError
+}
+
+func newCodeCache(dir string) *codeCache {
+	return &codeCache{dir: dir, entries: map[string]*codeEntry{}}
+}
+
+func (c *codeCache) entry(sha string) *codeEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[sha]
+	if e == nil {
+		e = &codeEntry{checks: map[string]checked{}}
+		c.entries[sha] = e
+	}
+	return e
+}
+
+// ensure returns the unpacked directory of sha, unpacking the zip that
+// load returns the first time.
+func (c *codeCache) ensure(sha string, load func() ([]byte, error)) (*codeEntry, error) {
+	e := c.entry(sha)
+	e.once.Do(func() { e.dir, e.err = c.unpack(sha, load) })
+	return e, e.err
+}
+
+// forget drops a failed unpack so the next invoke tries again.
+func (c *codeCache) forget(sha string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[sha]; e != nil && e.err != nil {
+		delete(c.entries, sha)
+	}
+}
+
+func shaDirName(sha string) string {
+	raw, err := base64.StdEncoding.DecodeString(sha)
+	if err != nil {
+		raw = []byte(sha)
+	}
+	return hex.EncodeToString(raw)
+}
+
+func (c *codeCache) unpack(sha string, load func() ([]byte, error)) (string, error) {
+	final := filepath.Join(c.dir, shaDirName(sha))
+	if fi, err := os.Stat(final); err == nil && fi.IsDir() {
+		return final, nil
+	}
+	b, err := load()
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(c.dir, ".unpack-")
+	if err != nil {
+		return "", fmt.Errorf("unpack code %s: %w", sha, err)
+	}
+	if err := extract(b, tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return "", fmt.Errorf("unpack code %s: %w", sha, err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		_ = os.RemoveAll(tmp)
+		return "", fmt.Errorf("unpack code %s: %w", sha, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		// Another process unpacked the same code first: use theirs.
+		_ = os.RemoveAll(tmp)
+		if fi, serr := os.Stat(final); serr == nil && fi.IsDir() {
+			return final, nil
+		}
+		return "", fmt.Errorf("unpack code %s: %w", sha, err)
+	}
+	return final, nil
+}
+
+// extract writes the zip's files under dir, refusing entries that would
+// land outside it. Files keep their exec bits and lose their write bits:
+// the task root is read-only on Lambda.
+func extract(b []byte, dir string) error {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return err
+	}
+	var written int64
+	for _, f := range zr.File {
+		name := filepath.FromSlash(strings.TrimLeft(f.Name, "/"))
+		target := filepath.Join(dir, name)
+		if target != dir && !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
+			return fmt.Errorf("zip entry %q escapes the package", f.Name)
+		}
+		mode := f.Mode()
+		switch {
+		case mode.IsDir():
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+			continue
+		case mode&os.ModeSymlink != 0:
+			if err := extractSymlink(f, dir, target); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		n, err := extractFile(f, target, (mode.Perm()|0o444)&^0o222, maxUnzippedSize-written)
+		if err != nil {
+			return err
+		}
+		written += n
+	}
+	return nil
+}
+
+func extractFile(f *zip.File, target string, perm os.FileMode, limit int64) (int64, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	out, err := os.OpenFile(target, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, perm|0o200)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(out, io.LimitReader(rc, limit+1))
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return n, err
+	}
+	if n > limit {
+		return n, errors.New("unzipped code is larger than Lambda allows")
+	}
+	return n, os.Chmod(target, perm)
+}
+
+func extractSymlink(f *zip.File, dir, target string) error {
+	rc, err := f.Open()
+	if err != nil {
+		return err
+	}
+	dest, err := io.ReadAll(io.LimitReader(rc, 4096))
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	link := string(dest)
+	resolved := link
+	if !filepath.IsAbs(link) {
+		resolved = filepath.Join(filepath.Dir(target), link)
+	}
+	if !strings.HasPrefix(filepath.Clean(resolved), dir+string(os.PathSeparator)) {
+		return fmt.Errorf("zip entry %q links outside the package", f.Name)
+	}
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return err
+	}
+	return os.Symlink(link, target)
+}
