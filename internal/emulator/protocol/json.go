@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
+	"hash/crc32"
 	"net/http"
 	"strconv"
 
@@ -18,6 +19,9 @@ type JSONService struct {
 	// QueryCompatible services (SQS) also send x-amzn-query-error so SDKs
 	// built for the older awsQuery protocol map the legacy code.
 	QueryCompatible bool
+	// CRC32 adds X-Amz-Crc32 (the IEEE CRC32 of the body), which DynamoDB
+	// always sends and its SDKs verify on every response.
+	CRC32 bool
 }
 
 // WriteJSON answers 200 with v encoded as JSON.
@@ -32,6 +36,9 @@ func (s JSONService) WriteJSON(w http.ResponseWriter, requestID string, v any) {
 	h := w.Header()
 	h.Set("Content-Type", s.ContentType)
 	h.Set("X-Amzn-Requestid", requestID)
+	if s.CRC32 {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(buf.Bytes())), 10))
+	}
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
@@ -39,10 +46,19 @@ func (s JSONService) WriteJSON(w http.ResponseWriter, requestID string, v any) {
 
 // WriteError answers an error as {"__type": ..., "message": ...}.
 func (s JSONService) WriteError(w http.ResponseWriter, requestID string, e *service.Error) {
-	body, _ := json.Marshal(map[string]string{
+	members := map[string]any{
 		"__type":  s.ErrorNamespace + e.Code,
 		"message": e.Message,
-	})
+	}
+	for k, v := range e.Fields {
+		if _, taken := members[k]; !taken {
+			members[k] = v
+		}
+	}
+	body, err := json.Marshal(members)
+	if err != nil { // a field that cannot be encoded: answer without the extras
+		body, _ = json.Marshal(map[string]string{"__type": s.ErrorNamespace + e.Code, "message": e.Message})
+	}
 	h := w.Header()
 	h.Set("Content-Type", s.ContentType)
 	h.Set("X-Amzn-Requestid", requestID)
@@ -56,6 +72,9 @@ func (s JSONService) WriteError(w http.ResponseWriter, requestID string, e *serv
 			fault = "Receiver"
 		}
 		h.Set("X-Amzn-Query-Error", code+";"+fault)
+	}
+	if s.CRC32 {
+		h.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10))
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.HTTPStatus())

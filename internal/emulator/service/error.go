@@ -18,6 +18,10 @@ type Error struct {
 	// QueryCode is SQS's legacy awsQuery code (AWS.SimpleQueueService.NonExistentQueue),
 	// sent in x-amzn-query-error so older SDKs map the error too.
 	QueryCode string
+	// Fields are further members of the error's body, for error shapes that
+	// carry data (DynamoDB's ConditionalCheckFailedException.Item). The
+	// awsJson encoder writes them next to __type and message.
+	Fields map[string]any
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
