@@ -1,0 +1,95 @@
+package sns
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// requirePeer skips unless python3 with boto3 is there; ORDERS_TEST_PEERS=1
+// turns a missing peer into a failure (CI).
+func requirePeer(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err == nil {
+		err = exec.Command(py, "-c", "import boto3").Run()
+	}
+	if err != nil {
+		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
+			t.Fatalf("ORDERS_TEST_PEERS=1 but python3 with boto3 is unavailable: %v", err)
+		}
+		t.Skip("python3 with boto3 not available")
+	}
+	return py
+}
+
+const boto3SNS = `
+import sys, json, boto3
+ep = sys.argv[1]
+sns = boto3.client("sns", endpoint_url=ep)
+sqs = boto3.client("sqs", endpoint_url=ep)
+t = sns.create_topic(Name="peer", Attributes={"DisplayName": "Peer"}, Tags=[{"Key": "orders:stack", "Value": "orders"}])["TopicArn"]
+assert t == "arn:aws:sns:us-east-1:000000000000:peer", t
+assert sns.create_topic(Name="peer")["TopicArn"] == t
+q = sqs.create_queue(QueueName="peer-q")["QueueUrl"]
+qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+    "Action": "sqs:SendMessage", "Resource": qarn, "Condition": {"ArnEquals": {"aws:SourceArn": t}}}]}
+sqs.set_queue_attributes(QueueUrl=q, Attributes={"Policy": json.dumps(policy)})
+s = sns.subscribe(TopicArn=t, Protocol="sqs", Endpoint=qarn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+assert s.startswith(t + ":"), s
+attrs = sns.get_topic_attributes(TopicArn=t)["Attributes"]
+assert attrs["SubscriptionsConfirmed"] == "1" and attrs["DisplayName"] == "Peer" and json.loads(attrs["Policy"])["Id"] == "__default_policy_ID", attrs
+mid = sns.publish(TopicArn=t, Message="hi", Subject="s", MessageAttributes={"amount": {"DataType": "Number", "StringValue": "250"}})["MessageId"]
+m = sqs.receive_message(QueueUrl=q)["Messages"][0]
+env = json.loads(m["Body"])
+assert env["MessageId"] == mid and env["Message"] == "hi" and env["Subject"] == "s", env
+assert env["MessageAttributes"] == {"amount": {"Type": "Number", "Value": "250"}}, env
+try:
+    sns.get_topic_attributes(TopicArn=t + "x")
+    raise SystemExit("NotFound expected")
+except sns.exceptions.NotFoundException as e:
+    assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 404, e.response
+try:
+    sns.publish(TopicArn=t, Message="x", MessageAttributes={"a": {"DataType": "Date", "StringValue": "x"}})
+    raise SystemExit("ParameterValueInvalid expected")
+except sns.exceptions.InvalidParameterValueException:
+    pass
+try:
+    sns.publish(TopicArn=t, Message="")
+    raise SystemExit("InvalidParameter expected")
+except sns.exceptions.InvalidParameterException:
+    pass
+assert [x["TopicArn"] for x in sns.list_topics()["Topics"]] == [t]
+assert sns.list_subscriptions()["Subscriptions"][0]["SubscriptionArn"] == s
+assert sns.list_subscriptions_by_topic(TopicArn=t)["Subscriptions"][0]["Endpoint"] == qarn
+sns.set_subscription_attributes(SubscriptionArn=s, AttributeName="RawMessageDelivery", AttributeValue="true")
+assert sns.get_subscription_attributes(SubscriptionArn=s)["Attributes"]["RawMessageDelivery"] == "true"
+b = sns.publish_batch(TopicArn=t, PublishBatchRequestEntries=[{"Id": "a", "Message": "one"}, {"Id": "b", "Message": "two", "Subject": "bad\nsubject"}])
+assert len(b["Successful"]) == 1 and b["Failed"][0]["Code"] == "InvalidParameter", b
+sns.tag_resource(ResourceArn=t, Tags=[{"Key": "a", "Value": "b"}])
+sns.untag_resource(ResourceArn=t, TagKeys=["orders:stack"])
+assert sns.list_tags_for_resource(ResourceArn=t)["Tags"] == [{"Key": "a", "Value": "b"}]
+sns.set_topic_attributes(TopicArn=t, AttributeName="DisplayName", AttributeValue="Other")
+sns.unsubscribe(SubscriptionArn=s)
+sns.delete_topic(TopicArn=t)
+assert sns.list_topics()["Topics"] == []
+print("ok")
+`
+
+func TestBoto3Peer(t *testing.T) {
+	py := requirePeer(t)
+	e := newEnv(t)
+	path := filepath.Join(t.TempDir(), "peer.py")
+	if err := os.WriteFile(path, []byte(boto3SNS), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, path, e.url)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	out, err := cmd.CombinedOutput()
+	if err != nil || string(out) != "ok\n" {
+		t.Fatalf("boto3 against the emulator: %v\n%s", err, out)
+	}
+}

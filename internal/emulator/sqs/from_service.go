@@ -1,0 +1,84 @@
+package sqs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/orders-dev/orders/internal/emulator/service"
+)
+
+// serviceSenderID is the SenderId reported for messages an AWS service
+// delivered (on AWS, that service's own IAM id, not the caller's).
+const serviceSenderID = "AIDAIT2UOQQY3AUEKVGXU"
+
+// ErrDeliveryDenied is returned (wrapped) by SendFromService when the
+// queue's policy does not let the service deliver.
+var ErrDeliveryDenied = errors.New("queue policy does not allow the delivery")
+
+// SendFromService enqueues a message delivered by an AWS service (SNS) after checking the queue's
+// policy with the configured evaluator (AWS drops and logs deliveries the policy does not allow).
+//
+// region and account are the sending resource's (the topic's): account is
+// the aws:SourceAccount condition, sourceARN the aws:SourceArn. The queue is
+// found by its ARN. Like SendMessage, it returns once the message is durable.
+func (s *Service) SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("deliver to %s: %w", queueARN, err)
+	}
+	key, ok := parseQueueARN(queueARN)
+	if !ok {
+		return fmt.Errorf("deliver to %s: not an SQS queue ARN", queueARN)
+	}
+	q := s.lookup(key)
+	if q == nil {
+		return fmt.Errorf("deliver to %s: %w", queueARN, errQueueDoesNotExist())
+	}
+	q.mu.Lock()
+	policy, cfg, deleted := q.attrs[attrPolicy], q.cfg, q.deleted
+	q.mu.Unlock()
+	if deleted {
+		return fmt.Errorf("deliver to %s: %w", queueARN, errQueueDoesNotExist())
+	}
+	if s.opts.PolicyEvaluator != nil {
+		// Without a policy nothing but the owner may send, and a service is
+		// not the owner.
+		if policy == "" {
+			return fmt.Errorf("deliver to %s from %s: %w: the queue has no policy", queueARN, sourceARN, ErrDeliveryDenied)
+		}
+		allowed, err := s.opts.PolicyEvaluator.AllowsService(policy, servicePrincipal, "sqs:SendMessage", queueARN,
+			map[string][]string{"aws:SourceArn": {sourceARN}, "aws:SourceAccount": {account}})
+		if err != nil {
+			return fmt.Errorf("deliver to %s: evaluate queue policy: %w", queueARN, err)
+		}
+		if !allowed {
+			return fmt.Errorf("deliver to %s from %s: %w", queueARN, sourceARN, ErrDeliveryDenied)
+		}
+	}
+	entry := sendEntry{MessageBody: &body, MessageAttributes: attributeValues(attrs)}
+	m, _, err := buildMessage(cfg, entry, serviceSenderID, s.now())
+	if err != nil {
+		return fmt.Errorf("deliver to %s: %w", queueARN, err)
+	}
+	m.seq = q.seq.Add(1)
+	if err := s.enqueue(q, m); err != nil {
+		return fmt.Errorf("deliver to %s: %w", queueARN, err)
+	}
+	return nil
+}
+
+func attributeValues(attrs map[string]service.MessageAttribute) map[string]attributeValue {
+	if len(attrs) == 0 {
+		return nil
+	}
+	out := make(map[string]attributeValue, len(attrs))
+	for name, a := range attrs {
+		v := attributeValue{DataType: a.DataType, BinaryValue: a.BinaryValue}
+		if !isBinaryType(a.DataType) {
+			sv := a.StringValue
+			v.StringValue = &sv
+		}
+		out[name] = v
+	}
+	return out
+}
