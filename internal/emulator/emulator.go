@@ -1,0 +1,271 @@
+// Package emulator is orders' local AWS: the seven services the pipeline
+// uses, behind one HTTP endpoint that AWS's own SDKs and CLIs talk to, over
+// one durable store. It is an AWS, not a client of one: nothing here imports
+// the CLI or the pipeline.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/orders-dev/orders/internal/emulator/dispatch"
+	"github.com/orders-dev/orders/internal/emulator/dynamodb"
+	"github.com/orders-dev/orders/internal/emulator/iam"
+	"github.com/orders-dev/orders/internal/emulator/lambda"
+	"github.com/orders-dev/orders/internal/emulator/logs"
+	"github.com/orders-dev/orders/internal/emulator/sns"
+	"github.com/orders-dev/orders/internal/emulator/sqs"
+	"github.com/orders-dev/orders/internal/emulator/store"
+	"github.com/orders-dev/orders/internal/emulator/sts"
+)
+
+// DefaultAccount is the account id of a new data dir.
+const DefaultAccount = "000000000000"
+
+// Options configure Open.
+type Options struct {
+	DataDir  string // where the store lives; required unless InMemory
+	InMemory bool   // throwaway store, removed on Close
+	// Account fixes the account id of a new data dir; an existing data dir
+	// keeps the one it was created with (asking for another is an error).
+	Account string
+	// MaxConcurrency bounds warm instances per function (default 10).
+	MaxConcurrency int
+	// Enforce evaluates IAM on every request signed with credentials the
+	// emulator issued (role sessions, IAM users' keys). Default on via
+	// DefaultOptions; administrators' requests are never checked.
+	Enforce bool
+	Logger  *slog.Logger
+	// SQSDeletedCooldown overrides AWS's 60 s QueueDeletedRecently window (tests).
+	SQSDeletedCooldown time.Duration
+}
+
+// Emulator is a running local AWS.
+type Emulator struct {
+	opts    Options
+	store   *store.Store
+	account string
+	handler *dispatch.Server
+	iam     *iam.Service
+	sts     *sts.Service
+	logs    *logs.Service
+	sqs     *sqs.Service
+	sns     *sns.Service
+	ddb     *dynamodb.Service
+	lambda  *lambda.Service
+
+	mu       sync.Mutex
+	endpoint string
+	servers  []*http.Server
+	closed   bool
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+const metaBucket = "emulator.meta"
+
+// Open opens the store and starts every service over it.
+func Open(opts Options) (*Emulator, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Account != "" && !accountRE.MatchString(opts.Account) {
+		return nil, fmt.Errorf("--account: must be 12 digits, got %q", opts.Account)
+	}
+	if !opts.InMemory && opts.DataDir == "" {
+		return nil, errors.New("emulator: a data dir is required (or in-memory)")
+	}
+	st, err := store.Open(opts.DataDir, store.Options{InMemory: opts.InMemory})
+	if err != nil {
+		return nil, err
+	}
+	e := &Emulator{opts: opts, store: st}
+	if err := e.start(); err != nil {
+		_ = e.closeServices()
+		_ = st.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Emulator) start() error {
+	account, err := e.fixAccount()
+	if err != nil {
+		return err
+	}
+	e.account = account
+	log := e.opts.Logger
+	st := e.store
+
+	if e.iam, err = iam.New(st, iam.Options{}); err != nil {
+		return fmt.Errorf("start iam: %w", err)
+	}
+	if e.sts, err = sts.New(st, sts.Options{Roles: stsRoles{e.iam}, Users: e.iam}); err != nil {
+		return fmt.Errorf("start sts: %w", err)
+	}
+	if e.logs, err = logs.New(st, logs.Options{}); err != nil {
+		return fmt.Errorf("start logs: %w", err)
+	}
+	eval := policyEvaluator{}
+	if e.sqs, err = sqs.New(st, sqs.Options{PolicyEvaluator: eval, Logger: log, DeletedCooldown: e.opts.SQSDeletedCooldown}); err != nil {
+		return fmt.Errorf("start sqs: %w", err)
+	}
+	if e.sns, err = sns.New(st, sns.Options{Queues: e.sqs, Logger: log}); err != nil {
+		return fmt.Errorf("start sns: %w", err)
+	}
+	if e.ddb, err = dynamodb.New(st, dynamodb.Options{Logger: log}); err != nil {
+		return fmt.Errorf("start dynamodb: %w", err)
+	}
+	authz := &authorizer{iam: e.iam, sts: e.sts, logger: log}
+	if e.lambda, err = lambda.New(st, lambda.Options{
+		Roles:          lambdaRoles{e.iam},
+		Credentials:    lambdaCredentials{e.sts},
+		Logs:           functionLogs{logs: e.logs, authz: authz, enforce: e.opts.Enforce, logger: log},
+		Endpoint:       e.Endpoint,
+		MaxConcurrency: e.opts.MaxConcurrency,
+		Logger:         log,
+	}); err != nil {
+		return fmt.Errorf("start lambda: %w", err)
+	}
+
+	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log}
+	if e.opts.Enforce {
+		dopts.Authz = authz
+	}
+	d := dispatch.New(dopts)
+	e.iam.Register(d)
+	e.sts.Register(d)
+	e.logs.Register(d)
+	e.sqs.Register(d)
+	e.sns.Register(d)
+	e.ddb.Register(d)
+	e.lambda.Register(d)
+	e.handler = d
+	return nil
+}
+
+// fixAccount reads the data dir's account id, recording the requested (or
+// default) one on first use.
+func (e *Emulator) fixAccount() (string, error) {
+	b, err := e.store.Get(metaBucket, "account")
+	if err != nil {
+		return "", fmt.Errorf("read account id: %w", err)
+	}
+	if b != nil {
+		if e.opts.Account != "" && e.opts.Account != string(b) {
+			return "", fmt.Errorf("--account %s: this data dir belongs to account %s (use another --data-dir)", e.opts.Account, b)
+		}
+		return string(b), nil
+	}
+	account := e.opts.Account
+	if account == "" {
+		account = DefaultAccount
+	}
+	if err := e.store.Write(store.Put(metaBucket, "account", []byte(account))); err != nil {
+		return "", fmt.Errorf("record account id: %w", err)
+	}
+	return account, nil
+}
+
+// Account is the emulator's account id.
+func (e *Emulator) Account() string { return e.account }
+
+// Handler serves every AWS API the emulator has.
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// Endpoint is the base URL the emulator serves on ("" before Serve).
+func (e *Emulator) Endpoint() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.endpoint
+}
+
+// Listen binds addr (127.0.0.1:0 picks a free port) and serves on it in
+// the background; the returned URL is where clients reach it.
+func (e *Emulator) Listen(addr string) (string, error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	url := "http://" + l.Addr().String()
+	e.Serve(l, url)
+	return url, nil
+}
+
+// Serve answers on l in the background; url is how clients address it.
+func (e *Emulator) Serve(l net.Listener, url string) {
+	srv := &http.Server{
+		Handler:           e.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	e.mu.Lock()
+	if e.endpoint == "" {
+		e.endpoint = url
+	}
+	e.servers = append(e.servers, srv)
+	e.mu.Unlock()
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.opts.Logger.Error("emulator server stopped", "err", err)
+		}
+	}()
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish (until ctx
+// ends), stops every function instance and closes the store cleanly.
+func (e *Emulator) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	servers := e.servers
+	e.mu.Unlock()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			// Past the grace period (or for connections a client opened
+			// and never used), cut what is left: the store still closes
+			// cleanly below, and nothing unacknowledged was promised.
+			_ = s.Close()
+		}
+	}
+	errs = append(errs, e.closeServices())
+	if err := e.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops at once: for an in-process emulator whose only client (the
+// command that started it) has finished. Use Shutdown to let others finish.
+func (e *Emulator) Close() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return e.Shutdown(ctx)
+}
+
+func (e *Emulator) closeServices() error {
+	var errs []error
+	if e.lambda != nil {
+		if err := e.lambda.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop functions: %w", err))
+		}
+	}
+	if e.sqs != nil {
+		if err := e.sqs.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop sqs: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
