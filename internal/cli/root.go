@@ -89,7 +89,12 @@ func commands(a *app) []*cobra.Command {
 		newUpCmd(a),
 		newStatusCmd(a),
 		newDestroyCmd(a),
+		newSendCmd(a),
+		newVerifyCmd(a),
+		newLogsCmd(a),
+		newDemoCmd(a),
 		newPolicyCmd(a),
+		newLocalCmd(a),
 		newVersionCmd(a),
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/orders-dev/orders/internal/emulator"
 )
 
 // TestMain lets the test binary act as the orders command in scripts.
@@ -23,7 +26,8 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": exitsCmd,
+			"exits":    exitsCmd,
+			"emulator": emulatorCmd,
 		},
 	})
 }
@@ -53,4 +57,31 @@ func exitsCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// emulatorCmd is `emulator DIR`: serve the emulator over DIR from the test
+// process for the rest of the script, as `orders local serve` does, and
+// export its URL as EMULATOR_URL. `orders --local --data-dir DIR` then
+// talks to it (through the endpoint file it writes in DIR), and
+// `orders --endpoint-url $EMULATOR_URL` reaches the same state.
+func emulatorCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: emulator DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	emu, err := emulator.Open(emulator.Options{DataDir: dir, Enforce: true})
+	ts.Check(err)
+	url, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		_ = emu.Close()
+		ts.Fatalf("emulator: %v", err)
+	}
+	ts.Check(emulator.WriteEndpoint(dir, emulator.Endpoint{URL: url, PID: os.Getpid(), Account: emu.Account(), Started: time.Now().UTC()}))
+	ts.Defer(func() {
+		emulator.RemoveEndpoint(dir)
+		if err := emu.Close(); err != nil {
+			ts.Logf("emulator: close: %v", err)
+		}
+	})
+	ts.Setenv("EMULATOR_URL", url)
 }

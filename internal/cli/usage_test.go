@@ -71,15 +71,15 @@ func TestHelpExits0(t *testing.T) {
 	}
 }
 
-// Until the emulator is wired into localClients, --local is refused as bad
-// usage, before any AWS configuration is looked at.
-func TestLocalWithoutEmulatorIsRefused(t *testing.T) {
+// --local needs a data dir: with none it is refused as bad usage, before
+// an emulator is started anywhere.
+func TestLocalWithoutDataDirIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.opts.ClientFactory = nil // the real default
-	if code := h.run("--local", "status"); code != ExitUsage {
+	if code := h.run("--local", "--data-dir", "", "status"); code != ExitUsage {
 		t.Errorf("exit %d, want %d", code, ExitUsage)
 	}
-	if want := "--local: not available in this build yet"; !strings.Contains(h.errOut.String(), want) {
+	if want := "--data-dir: no default data directory on this machine; set --data-dir"; !strings.Contains(h.errOut.String(), want) {
 		t.Errorf("stderr lacks %q:\n%s", want, h.errOut)
 	}
 }

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orders-dev/orders/internal/emulator"
+)
+
+func newLocalCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "local",
+		Short: "The built-in AWS emulator",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newLocalServeCmd(a))
+	return cmd
+}
+
+func newLocalServeCmd(a *app) *cobra.Command {
+	var (
+		addr        string
+		inMemory    bool
+		allowRemote bool
+		account     string
+		maxConc     int
+		noEnforce   bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the emulator over HTTP for any AWS client",
+		Long: `serve answers DynamoDB, SQS, SNS, IAM, STS, CloudWatch Logs and Lambda on one
+endpoint, for any AWS client: aws --endpoint-url, boto3, the SDKs, and orders itself
+(--endpoint-url, or --local on the same --data-dir, which finds this server).
+
+State lives in --data-dir (the same default as --local) and survives restarts; --in-memory
+keeps nothing. Requests signed with credentials the emulator issued (role sessions, IAM
+users' keys) are held to their IAM policies; any other keys act as the account's administrator.
+Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`,
+		Example: `  orders local serve
+  aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 dynamodb list-tables`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usageErrorf("--addr: %v", err)
+			}
+			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
+				if !allowRemote {
+					return usageErrorf("--addr %s: the emulator has no authentication for other machines; pass --allow-remote to bind a non-loopback address", addr)
+				}
+				fmt.Fprintf(a.io.ErrOut, "warning: serving on %s: anyone who can reach it acts as this account's administrator\n", addr)
+			}
+			if inMemory && cmd.Flags().Changed("data-dir") {
+				return usageErrorf("--in-memory and --data-dir: choose one")
+			}
+			if !inMemory && a.cfg.DataDir == "" {
+				return usageErrorf("--data-dir: no default data directory on this machine; set --data-dir or pass --in-memory")
+			}
+			logger := slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			emu, err := emulator.Open(emulator.Options{
+				DataDir: a.cfg.DataDir, InMemory: inMemory, Account: account,
+				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger,
+			})
+			if err != nil {
+				return fmt.Errorf("local serve: %w", err)
+			}
+			url, err := emu.Listen(addr)
+			if err != nil {
+				_ = emu.Close()
+				return fmt.Errorf("local serve: %w", err)
+			}
+			if !inMemory {
+				if err := emulator.WriteEndpoint(a.cfg.DataDir, emulator.Endpoint{URL: url, PID: os.Getpid(), Account: emu.Account(), Started: time.Now().UTC()}); err != nil {
+					_ = emu.Close()
+					return fmt.Errorf("local serve: %w", err)
+				}
+				defer emulator.RemoveEndpoint(a.cfg.DataDir)
+			}
+			where := a.cfg.DataDir
+			if inMemory {
+				where = "memory (nothing is kept)"
+			}
+			fmt.Fprintf(a.io.ErrOut, "orders emulator for account %s serving on %s, state in %s\n", emu.Account(), url, where)
+			fmt.Fprintf(a.io.ErrOut, "  aws --endpoint-url %s --region us-east-1 sts get-caller-identity\n", url)
+			fmt.Fprintf(a.io.ErrOut, "  orders --endpoint-url %s up\n", url)
+			if a.jsonOutput() {
+				_ = a.printJSON(map[string]string{"url": url, "account": emu.Account(), "dataDir": a.cfg.DataDir})
+			} else {
+				fmt.Fprintln(a.io.Out, url)
+			}
+			<-cmd.Context().Done()
+			fmt.Fprintln(a.io.ErrOut, "stopping: finishing in-flight requests")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := emu.Shutdown(ctx); err != nil {
+				return fmt.Errorf("local serve: shut down: %w", err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", "127.0.0.1:4566", "address to listen on")
+	f.BoolVar(&inMemory, "in-memory", false, "keep no state: a throwaway emulator")
+	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr")
+	f.StringVar(&account, "account", "", "account id of a new data dir (default 000000000000)")
+	f.IntVar(&maxConc, "max-concurrency", 10, "warm instances per function")
+	f.BoolVar(&noEnforce, "no-enforce", false, "do not evaluate IAM for issued credentials")
+	return cmd
+}
