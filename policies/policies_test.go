@@ -214,8 +214,8 @@ func TestOperatorPolicy(t *testing.T) {
 	for _, m := range []map[string][]string{
 		on([]string{"*"}, "sts:GetCallerIdentity", "logs:DescribeLogGroups"),
 		on([]string{a.Table}, "dynamodb:CreateTable", "dynamodb:DescribeTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
-			"dynamodb:TagResource", "dynamodb:ListTagsOfResource", "dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:Query"),
-		on([]string{a.Topic}, "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes",
+			"dynamodb:TagResource", "dynamodb:ListTagsOfResource", "dynamodb:GetItem", "dynamodb:DeleteItem"),
+		on([]string{a.Topic}, "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes",
 			"sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:ListTagsForResource"),
 		// Subscription calls are authorized against the subscription's
 		// ARN, which is the topic's plus ":<id>".
@@ -224,13 +224,13 @@ func TestOperatorPolicy(t *testing.T) {
 			"sqs:TagQueue", "sqs:ListQueueTags", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
 		on([]string{a.Role}, "iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
 			"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
-			"iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary", "iam:SimulatePrincipalPolicy",
+			"iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:SimulatePrincipalPolicy",
 			"iam:PassRole"),
-		on([]string{a.Function}, "lambda:CreateFunction", "lambda:GetFunction", "lambda:GetFunctionConfiguration",
+		on([]string{a.Function}, "lambda:CreateFunction", "lambda:GetFunction",
 			"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:InvokeFunction",
 			"lambda:TagResource", "lambda:ListTags"),
 		on([]string{a.LogGroup, a.LogGroup + ":*"}, "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
-			"logs:TagResource", "logs:ListTagsForResource", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"),
+			"logs:TagResource", "logs:ListTagsForResource", "logs:FilterLogEvents"),
 	} {
 		for k, v := range m {
 			want[k] = v

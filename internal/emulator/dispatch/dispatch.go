@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -208,6 +209,11 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	}
 	if token != "" && r.Header.Get("X-Amz-Security-Token") != token {
 		return nil, invalidToken(svc)
+	}
+	// A signature is only good for the service it was made for: a request
+	// signed for sqs does not open dynamodb.
+	if cred.Service != svc {
+		return nil, signatureMismatch(svc, fmt.Errorf("credential scope names service %q, request is for %q", cred.Service, svc))
 	}
 	if err := verifySignature(r, body, cred, secret); err != nil {
 		return nil, signatureMismatch(svc, err)

@@ -24,10 +24,16 @@ func verifySignature(r *http.Request, body []byte, c credential, secret string) 
 	if len(amzDate) < 8 || amzDate[:8] != c.Date {
 		return errors.New("X-Amz-Date does not match the credential scope date")
 	}
+	// The signature covers the declared payload hash; what makes a swapped
+	// body fail is checking that declaration against the body received.
+	sum := sha256.Sum256(body)
+	received := hex.EncodeToString(sum[:])
 	payloadHash := r.Header.Get("X-Amz-Content-Sha256")
-	if payloadHash == "" || payloadHash == "UNSIGNED-PAYLOAD" && r.TLS == nil {
-		sum := sha256.Sum256(body)
-		payloadHash = hex.EncodeToString(sum[:])
+	switch {
+	case payloadHash == "" || payloadHash == "UNSIGNED-PAYLOAD" && r.TLS == nil:
+		payloadHash = received
+	case payloadHash != "UNSIGNED-PAYLOAD" && payloadHash != received:
+		return errors.New("X-Amz-Content-Sha256 is not the hash of the body received")
 	}
 	var canon strings.Builder
 	canon.WriteString(r.Method + "\n")
