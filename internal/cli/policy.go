@@ -26,7 +26,9 @@ func newPolicyCmd(a *app) *cobra.Command {
             and write its own log group
   trust     who may assume the role: Lambda
   queue     the queue's policy: only the topic may send to it
-  operator  what a person needs to run orders itself, and nothing more
+  operator  what a person needs to run orders itself, and nothing more; it is longer than
+            IAM allows for a user's inline policy (2,048 characters), so create it as a
+            managed policy (aws iam create-policy) and attach it to the user or role
 
 The account comes from your AWS credentials (sts:GetCallerIdentity), or from --account,
 which renders without calling AWS (the region then comes from --region or AWS_REGION).`,
