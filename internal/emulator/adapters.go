@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/iam"
@@ -68,10 +69,12 @@ func (i identities) Resolve(ctx context.Context, akid string) (service.Principal
 
 // policyEvaluator evaluates resource policies (queue policies) for service
 // principals with the same evaluator that enforces identity policies.
-type policyEvaluator struct{}
+// Parsed documents are cached by their text: SNS asks once per delivery,
+// and parsing was most of the cost of a fan-out's policy check.
+type policyEvaluator struct{ parsed *policyCache }
 
-func (policyEvaluator) AllowsService(policyJSON, servicePrincipal, action, resource string, conditions map[string][]string) (bool, error) {
-	p, err := iampolicy.Parse(policyJSON)
+func (e policyEvaluator) AllowsService(policyJSON, servicePrincipal, action, resource string, conditions map[string][]string) (bool, error) {
+	p, err := e.parsed.parse(policyJSON)
 	if err != nil {
 		return false, err
 	}
@@ -113,4 +116,40 @@ func (f functionLogs) Append(ctx context.Context, region, account, group, stream
 		out[i] = logs.Event{Timestamp: ev.Timestamp, Message: ev.Message}
 	}
 	return f.logs.Append(ctx, region, account, group, stream, out)
+}
+
+// policyCache holds parsed policy documents by their exact text. A parsed
+// *iampolicy.Policy is never changed after Parse, so one value serves
+// every concurrent evaluation; a changed policy is different text.
+type policyCache struct {
+	mu sync.Mutex
+	m  map[string]*iampolicy.Policy
+}
+
+// maxCachedPolicies bounds the cache; past it the cache starts over.
+const maxCachedPolicies = 256
+
+func newPolicyCache() *policyCache { return &policyCache{m: map[string]*iampolicy.Policy{}} }
+
+func (c *policyCache) parse(doc string) (*iampolicy.Policy, error) {
+	if c == nil {
+		return iampolicy.Parse(doc)
+	}
+	c.mu.Lock()
+	p := c.m[doc]
+	c.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := iampolicy.Parse(doc)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxCachedPolicies {
+		clear(c.m)
+	}
+	c.m[doc] = p
+	c.mu.Unlock()
+	return p, nil
 }

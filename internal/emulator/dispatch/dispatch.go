@@ -13,12 +13,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/protocol"
 	"github.com/orders-dev/orders/internal/emulator/service"
 )
+
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
 
 // IdentityResolver finds credentials the emulator itself issued (role
 // sessions, IAM users' access keys). ok is false for any other key: such
@@ -191,9 +194,12 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	if !signed {
 		return call, nil
 	}
-	if cred.Region != "" {
-		call.Region = cred.Region
+	// The region ends up in every ARN the call creates: take only what is
+	// shaped like a region, as AWS's front door does.
+	if !regionRE.MatchString(cred.Region) {
+		return nil, signatureMismatch(svc, fmt.Errorf("credential should be scoped to a valid region, not %q", cred.Region))
 	}
+	call.Region = cred.Region
 	call.Principal.AccessKeyID = cred.AccessKeyID
 	if s.opts.Identity == nil {
 		return call, nil

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // verifySignature recomputes the SigV4 signature of r with secret and
@@ -49,15 +50,50 @@ func verifySignature(r *http.Request, body []byte, c credential, secret string) 
 	crHash := sha256.Sum256([]byte(canon.String()))
 	stringToSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
 
-	key := hmacSHA256([]byte("AWS4"+secret), c.Date)
-	key = hmacSHA256(key, c.Region)
-	key = hmacSHA256(key, c.Service)
-	key = hmacSHA256(key, "aws4_request")
+	key := signingKeys.get(secret, c.Date, c.Region, c.Service)
 	want := hex.EncodeToString(hmacSHA256(key, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(c.Signature)) {
 		return fmt.Errorf("signature mismatch for %s %s", r.Method, r.URL.Path)
 	}
 	return nil
+}
+
+// signingKeyCache holds derived SigV4 signing keys. A key depends only on
+// the secret, the scope's date, region and service, so a function's
+// instance signs every request of a day with the same one; deriving it is
+// four HMACs per request otherwise.
+type signingKeyCache struct {
+	mu sync.Mutex
+	m  map[signingScope][]byte
+}
+
+type signingScope struct{ secret, date, region, service string }
+
+// maxSigningKeys bounds the cache (one entry per credential, day, region
+// and service); past it the cache starts over.
+const maxSigningKeys = 1024
+
+var signingKeys = &signingKeyCache{m: map[signingScope][]byte{}}
+
+func (c *signingKeyCache) get(secret, date, region, svc string) []byte {
+	k := signingScope{secret, date, region, svc}
+	c.mu.Lock()
+	key, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return key
+	}
+	key = hmacSHA256([]byte("AWS4"+secret), date)
+	key = hmacSHA256(key, region)
+	key = hmacSHA256(key, svc)
+	key = hmacSHA256(key, "aws4_request")
+	c.mu.Lock()
+	if len(c.m) >= maxSigningKeys {
+		clear(c.m)
+	}
+	c.m[k] = key
+	c.mu.Unlock()
+	return key
 }
 
 func hmacSHA256(key []byte, data string) []byte {
@@ -77,19 +113,23 @@ func canonicalURI(u *url.URL) string {
 }
 
 func canonicalQuery(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	// SigV4 sorts by the encoded names and values, which is not the order of
+	// the decoded ones once non-ASCII or reserved characters appear.
 	var parts []string
-	for _, k := range keys {
-		vals := append([]string(nil), q[k]...)
-		sort.Strings(vals)
+	for k, vals := range q {
+		ek := escape(k, true)
 		for _, v := range vals {
-			parts = append(parts, escape(k, true)+"="+escape(v, true))
+			parts = append(parts, ek+"="+escape(v, true))
 		}
 	}
+	sort.Slice(parts, func(i, j int) bool {
+		ki, vi, _ := strings.Cut(parts[i], "=")
+		kj, vj, _ := strings.Cut(parts[j], "=")
+		if ki != kj {
+			return ki < kj
+		}
+		return vi < vj
+	})
 	return strings.Join(parts, "&")
 }
 
