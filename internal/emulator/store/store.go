@@ -1,7 +1,9 @@
-// Package store is the emulator's durable key-value store: bbolt underneath,
-// with group commit so concurrent writers share one fsync. Services keep
-// their working state in memory and write every change here before they
-// answer, so nothing acknowledged is lost on a restart or a kill -9.
+// Package store is the emulator's durable key-value store: a write-ahead
+// log with group commit (concurrent writers share one record and one
+// fsync), checkpointed into bbolt, which is what reads and restarts see.
+// Services keep their working state in memory and write every change here
+// before they answer, so nothing acknowledged is lost on a restart, a
+// kill -9 or a power cut.
 package store
 
 import (
@@ -42,6 +44,7 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	temp     bool
+	wal      *wal // nil for in-memory stores, which commit to bbolt directly
 	writes   chan *write
 	stopped  chan struct{}
 	closeMu  sync.RWMutex
@@ -92,6 +95,12 @@ func Open(dataDir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", s.path, err)
 	}
 	s.db = db
+	if !opts.InMemory {
+		if s.wal, err = openWAL(dataDir, db); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("open store %s: %w", dataDir, err)
+		}
+	}
 	go s.commitLoop()
 	return s, nil
 }
@@ -105,46 +114,75 @@ func (s *Store) Write(ops ...Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	for _, op := range ops {
+		if err := checkOp(op); err != nil {
+			return err
+		}
+	}
+	w := &write{ops: ops, done: make(chan error, 1)}
+	if w.size() > maxWriteBytes {
+		return fmt.Errorf("store: one write of %d bytes is more than %d", w.size(), maxWriteBytes)
+	}
 	s.closeMu.RLock()
 	if s.closed {
 		s.closeMu.RUnlock()
 		return errors.New("store is closed")
 	}
-	w := &write{ops: ops, done: make(chan error, 1)}
 	s.writes <- w
 	s.closeMu.RUnlock()
 	return <-w.done
 }
 
-// maxBatch bounds one commit so a flood of writers still sees progress.
-const maxBatch = 512
+// maxBatch and maxBatchBytes bound one commit so a flood of writers still
+// sees progress; maxWriteBytes bounds one Write (a log record's length is
+// 32 bits).
+const (
+	maxBatch      = 512
+	maxBatchBytes = 64 << 20
+	maxWriteBytes = 1 << 30
+)
+
+func (w *write) size() int {
+	n := 0
+	for _, op := range w.ops {
+		n += len(op.Bucket) + len(op.Key) + len(op.Value)
+	}
+	return n
+}
 
 func (s *Store) commitLoop() {
 	defer close(s.stopped)
 	for first := range s.writes {
 		batch := []*write{first}
+		bytes := first.size()
 	drain:
-		for len(batch) < maxBatch {
+		for len(batch) < maxBatch && bytes < maxBatchBytes {
 			select {
 			case w, ok := <-s.writes:
 				if !ok {
 					break drain
 				}
 				batch = append(batch, w)
+				bytes += w.size()
 			default:
 				break drain
 			}
 		}
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for _, w := range batch {
-				for _, op := range w.ops {
-					if err := apply(tx, op); err != nil {
-						return err
+		var err error
+		if s.wal != nil {
+			err = s.wal.append(batch)
+		} else {
+			err = s.db.Update(func(tx *bolt.Tx) error {
+				for _, w := range batch {
+					for _, op := range w.ops {
+						if err := apply(tx, op); err != nil {
+							return err
+						}
 					}
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
 		for _, w := range batch {
 			w.done <- err
 		}
@@ -175,8 +213,26 @@ func apply(tx *bolt.Tx, op Op) error {
 	return nil
 }
 
+// settle makes bbolt hold every acknowledged write before a read: reads
+// are rare (services load their state once), so they pay for the
+// checkpoint rather than every write paying for bbolt.
+func (s *Store) settle() error {
+	if s.wal == nil {
+		return nil
+	}
+	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
+	if s.closed {
+		return nil // bbolt answers: it is closed
+	}
+	return s.wal.checkpoint()
+}
+
 // Get returns a copy of bucket/key, or nil when absent.
 func (s *Store) Get(bucket, key string) ([]byte, error) {
+	if err := s.settle(); err != nil {
+		return nil, err
+	}
 	var out []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket([]byte(bucket)); b != nil {
@@ -192,6 +248,9 @@ func (s *Store) Get(bucket, key string) ([]byte, error) {
 // ForEach calls fn for every key in bucket in key order; the slices are
 // only valid during the call. A missing bucket is empty.
 func (s *Store) ForEach(bucket string, fn func(key, value []byte) error) error {
+	if err := s.settle(); err != nil {
+		return err
+	}
 	return s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte(bucket))
 		if b == nil {
@@ -203,10 +262,13 @@ func (s *Store) ForEach(bucket string, fn func(key, value []byte) error) error {
 
 // Buckets lists bucket names that start with prefix.
 func (s *Store) Buckets(prefix string) ([]string, error) {
+	if err := s.settle(); err != nil {
+		return nil, err
+	}
 	var names []string
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
-			if len(name) >= len(prefix) && string(name[:len(prefix)]) == prefix {
+			if len(name) >= len(prefix) && string(name[:len(prefix)]) == prefix && string(name) != checkpointBucket {
 				names = append(names, string(name))
 			}
 			return nil
@@ -227,7 +289,12 @@ func (s *Store) Close() error {
 	close(s.writes)
 	s.closeMu.Unlock()
 	<-s.stopped
-	s.closeErr = s.db.Close()
+	if s.wal != nil {
+		s.closeErr = s.wal.close()
+	}
+	if err := s.db.Close(); s.closeErr == nil {
+		s.closeErr = err
+	}
 	if s.temp {
 		_ = os.Remove(s.path)
 	}
