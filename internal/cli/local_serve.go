@@ -110,7 +110,7 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 	f.BoolVar(&inMemory, "in-memory", false, "keep no state: a throwaway emulator")
 	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr")
 	f.StringVar(&account, "account", "", "account id of a new data dir (default 000000000000)")
-	f.IntVar(&maxConc, "max-concurrency", 10, "warm instances per function")
+	f.IntVar(&maxConc, "max-concurrency", 32, "warm instances per function")
 	f.BoolVar(&noEnforce, "no-enforce", false, "do not evaluate IAM for issued credentials")
 	return cmd
 }

