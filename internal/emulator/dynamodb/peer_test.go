@@ -1,10 +1,11 @@
 package dynamodb
 
 import (
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
 
 // boto3Script drives the service the way a Python user would; botocore
@@ -55,16 +56,10 @@ print("ok")
 // TestPeerBoto3 runs boto3 against the service. It is skipped where
 // python3 with boto3 is missing, unless ORDERS_TEST_PEERS=1 requires it.
 func TestPeerBoto3(t *testing.T) {
-	required := os.Getenv("ORDERS_TEST_PEERS") == "1"
-	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
-		if required {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but python3 with boto3 is not available: %v", err)
-		}
-		t.Skip("python3 with boto3 not available")
-	}
+	py := emutest.Python(t)
 	e := newEnv(t)
-	cmd := exec.Command("python3", "-c", boto3Script, e.url)
-	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	cmd := exec.Command(py, "-c", boto3Script, e.url)
+	cmd.Env = emutest.PeerEnv()
 	out, err := cmd.CombinedOutput()
 	if err != nil || strings.TrimSpace(string(out)) != "ok" {
 		t.Fatalf("boto3: %v\n%s", err, out)

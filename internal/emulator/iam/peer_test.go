@@ -1,47 +1,18 @@
 package iam
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
-
-// runPeer runs a boto3 script against endpoint; it skips when python3 or
-// boto3 is missing unless ORDERS_TEST_PEERS=1 demands the peers.
-func runPeer(t *testing.T, endpoint, script string) {
-	t.Helper()
-	python, err := exec.LookPath("python3")
-	if err == nil {
-		err = exec.Command(python, "-c", "import boto3").Run()
-	}
-	if err != nil {
-		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
-			t.Fatalf("python3 with boto3 is required (ORDERS_TEST_PEERS=1): %v", err)
-		}
-		t.Skipf("python3 with boto3 not available: %v", err)
-	}
-	path := filepath.Join(t.TempDir(), "peer.py")
-	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(python, path, endpoint)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("boto3 peer failed: %v\n%s", err, out)
-	}
-}
 
 // TestPeerBoto3 checks that botocore, an independent client, parses IAM's
 // answers: it decodes URL-encoded documents into dicts, maps error codes,
 // reads empty lists and timestamps.
 func TestPeerBoto3(t *testing.T) {
 	e := newEnv(t, dispatch.Options{})
-	runPeer(t, e.url, `
+	emutest.RunBoto3(t, e.url, `
 import sys, json, boto3, datetime
 iam = boto3.client("iam", endpoint_url=sys.argv[1])
 assert iam.list_roles()["Roles"] == []

@@ -1,28 +1,10 @@
 package sns
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-)
 
-// requirePeer skips unless python3 with boto3 is there; ORDERS_TEST_PEERS=1
-// turns a missing peer into a failure (CI).
-func requirePeer(t *testing.T) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err == nil {
-		err = exec.Command(py, "-c", "import boto3").Run()
-	}
-	if err != nil {
-		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but python3 with boto3 is unavailable: %v", err)
-		}
-		t.Skip("python3 with boto3 not available")
-	}
-	return py
-}
+	"github.com/orders-dev/orders/internal/emulator/emutest"
+)
 
 const boto3SNS = `
 import sys, json, boto3
@@ -79,17 +61,8 @@ print("ok")
 `
 
 func TestBoto3Peer(t *testing.T) {
-	py := requirePeer(t)
 	e := newEnv(t)
-	path := filepath.Join(t.TempDir(), "peer.py")
-	if err := os.WriteFile(path, []byte(boto3SNS), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, path, e.url)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil || string(out) != "ok\n" {
-		t.Fatalf("boto3 against the emulator: %v\n%s", err, out)
+	if out := emutest.RunBoto3(t, e.url, boto3SNS); out != "ok\n" {
+		t.Fatalf("boto3 against the emulator:\n%s", out)
 	}
 }

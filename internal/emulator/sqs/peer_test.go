@@ -1,46 +1,11 @@
 package sqs
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
-
-// requirePeer skips unless python3 with boto3 is there; ORDERS_TEST_PEERS=1
-// turns a missing peer into a failure (CI).
-func requirePeer(t *testing.T) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err == nil {
-		err = exec.Command(py, "-c", "import boto3").Run()
-	}
-	if err != nil {
-		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but python3 with boto3 is unavailable: %v", err)
-		}
-		t.Skip("python3 with boto3 not available")
-	}
-	return py
-}
-
-// runPeer runs a boto3 script against endpoint; the script prints "ok".
-func runPeer(t *testing.T, py, script, endpoint string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "peer.py")
-	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(py, path, endpoint)
-	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
-	out, err := cmd.CombinedOutput()
-	if err != nil || string(out) != "ok\n" {
-		t.Fatalf("boto3 against the emulator: %v\n%s", err, out)
-	}
-}
 
 const boto3SQS = `
 import sys, boto3
@@ -93,7 +58,8 @@ print("ok")
 `
 
 func TestBoto3Peer(t *testing.T) {
-	py := requirePeer(t)
 	e := start(t, openStore(t, ""), Options{}, dispatch.Options{})
-	runPeer(t, py, boto3SQS, e.url)
+	if out := emutest.RunBoto3(t, e.url, boto3SQS); out != "ok\n" {
+		t.Fatalf("boto3 against the emulator:\n%s", out)
+	}
 }
