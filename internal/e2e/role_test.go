@@ -138,7 +138,7 @@ func TestRoleEnforcement(t *testing.T) {
 		}
 
 		r = mustOrders(t, admin, 0, "up")
-		for _, want := range []string{"inline policy extra-dynamodb removed", "policy/extra-managed detached", "1 repaired"} {
+		for _, want := range []string{"extra inline policy extra-dynamodb", "policy/extra-managed attached", "1 repaired"} {
 			if !strings.Contains(r.out+r.errOut, want) {
 				t.Errorf("up does not say %q: %s", want, r)
 			}

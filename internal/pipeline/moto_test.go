@@ -376,7 +376,7 @@ func TestMotoDriftRepaired(t *testing.T) {
 			t.Errorf("%s details %q lack %q", stepName, d, detail)
 		}
 	}
-	if d := strings.Join(stepOf(t, rep, "role").Details, "\n"); !strings.Contains(d, "inline policy Extra removed") {
+	if d := strings.Join(stepOf(t, rep, "role").Details, "\n"); !strings.Contains(d, "extra inline policy Extra") {
 		t.Errorf("role details %q", d)
 	}
 	checkMotoStack(t, c, s)

@@ -313,11 +313,11 @@ func TestDriftRepaired(t *testing.T) {
 			}},
 		{name: "inline policy deleted", step: "role", kind: KindRole, outcome: Repaired, detail: "inline policy ProcessOrderFunction-policy missing",
 			drift: func(f *fakeAWS) { delete(f.roles["ProcessOrderFunction-role"].inline, "ProcessOrderFunction-policy") }},
-		{name: "extra inline policy", step: "role", kind: KindRole, outcome: Repaired, detail: "inline policy Extra removed",
+		{name: "extra inline policy", step: "role", kind: KindRole, outcome: Repaired, detail: "extra inline policy Extra",
 			drift: func(f *fakeAWS) {
 				f.roles["ProcessOrderFunction-role"].inline["Extra"] = `{"Version":"2012-10-17","Statement":[]}`
 			}},
-		{name: "managed policy", step: "role", kind: KindRole, outcome: Repaired, detail: "managed policy arn:aws:iam::aws:policy/AdministratorAccess detached",
+		{name: "managed policy", step: "role", kind: KindRole, outcome: Repaired, detail: "managed policy arn:aws:iam::aws:policy/AdministratorAccess attached",
 			drift: func(f *fakeAWS) {
 				r := f.roles["ProcessOrderFunction-role"]
 				r.managed = append(r.managed, "arn:aws:iam::aws:policy/AdministratorAccess")

@@ -144,7 +144,7 @@ func (s *Stack) roleChanges(st roleState, arns policies.ARNs) ([]change, error) 
 			continue
 		}
 		out = append(out, change{
-			details: []string{fmt.Sprintf("inline policy %s removed: the role holds only %s", p, own)},
+			details: []string{fmt.Sprintf("extra inline policy %s (the role holds only %s)", p, own)},
 			fix: func(ctx context.Context) error {
 				_, err := s.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: &p})
 				if hasCode(err, "NoSuchEntity") {
@@ -157,7 +157,7 @@ func (s *Stack) roleChanges(st roleState, arns policies.ARNs) ([]change, error) 
 	for _, m := range st.managed {
 		arn := aws.ToString(m.PolicyArn)
 		out = append(out, change{
-			details: []string{fmt.Sprintf("managed policy %s detached: the role takes no managed policies", arn)},
+			details: []string{fmt.Sprintf("managed policy %s attached (the role takes no managed policies)", arn)},
 			fix: func(ctx context.Context) error {
 				_, err := s.c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &name, PolicyArn: &arn})
 				if hasCode(err, "NoSuchEntity") {
