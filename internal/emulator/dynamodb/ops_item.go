@@ -69,11 +69,10 @@ func (t *table) failCondition(old Item, returnOld string) error {
 	return errConditionFailed(old, returnOld)
 }
 
-// --- PutItem -------------------------------------------------------------
+// --- what PutItem, DeleteItem and UpdateItem share --------------------------
 
-type putItemInput struct {
-	TableName                           *string           `json:"TableName"`
-	Item                                Item              `json:"Item"`
+// writeOptions are the request members every single-item write takes.
+type writeOptions struct {
 	ConditionExpression                 *string           `json:"ConditionExpression"`
 	ExpressionAttributeNames            map[string]string `json:"ExpressionAttributeNames"`
 	ExpressionAttributeValues           map[string]Value  `json:"ExpressionAttributeValues"`
@@ -85,6 +84,33 @@ type putItemInput struct {
 	ConditionalOperator                 json.RawMessage   `json:"ConditionalOperator"`
 }
 
+// validate adds the enum violations AWS reports before looking at the table.
+func (w *writeOptions) validate(errs *validationErrors) {
+	errs.enum("returnValues", w.ReturnValues, returnValueEnum...)
+	errs.enum("returnValuesOnConditionCheckFailure", w.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
+	errs.capacity(w.ReturnConsumedCapacity)
+	errs.enum("returnItemCollectionMetrics", w.ReturnItemCollectionMetrics, "SIZE", "NONE")
+}
+
+// checkPutOrDelete applies what PutItem and DeleteItem allow beyond the
+// enums: only NONE or ALL_OLD return values, and no legacy conditions
+// beside a ConditionExpression.
+func (w *writeOptions) checkPutOrDelete() error {
+	if w.ReturnValues != "" && w.ReturnValues != "NONE" && w.ReturnValues != "ALL_OLD" {
+		return service.Validation(msgReturnValues)
+	}
+	return legacy(map[string]json.RawMessage{"Expected": w.Expected, "ConditionalOperator": w.ConditionalOperator},
+		map[string]bool{"ConditionExpression": w.ConditionExpression != nil})
+}
+
+// --- PutItem -------------------------------------------------------------
+
+type putItemInput struct {
+	TableName *string `json:"TableName"`
+	Item      Item    `json:"Item"`
+	writeOptions
+}
+
 func (s *Service) putItem(call *service.Call, body []byte) (any, error) {
 	var in putItemInput
 	if err := decode(body, &in); err != nil {
@@ -94,19 +120,12 @@ func (s *Service) putItem(call *service.Call, body []byte) (any, error) {
 	if in.Item == nil {
 		errs = append(errs, violation{"item", "null", "Member must not be null"})
 	}
-	errs.enum("returnValues", in.ReturnValues, returnValueEnum...)
-	errs.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
-	errs.capacity(in.ReturnConsumedCapacity)
-	errs.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	in.validate(&errs)
 	t, _, err := s.authorizedTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}
-	if in.ReturnValues != "" && in.ReturnValues != "NONE" && in.ReturnValues != "ALL_OLD" {
-		return nil, service.Validation(msgReturnValues)
-	}
-	if err := legacy(map[string]json.RawMessage{"Expected": in.Expected, "ConditionalOperator": in.ConditionalOperator},
-		map[string]bool{"ConditionExpression": in.ConditionExpression != nil}); err != nil {
+	if err := in.checkPutOrDelete(); err != nil {
 		return nil, err
 	}
 	if msg := validateItem(in.Item); msg != "" {
@@ -257,17 +276,9 @@ func (s *Service) getItem(call *service.Call, body []byte) (any, error) {
 // --- DeleteItem ----------------------------------------------------------
 
 type deleteItemInput struct {
-	TableName                           *string           `json:"TableName"`
-	Key                                 Item              `json:"Key"`
-	ConditionExpression                 *string           `json:"ConditionExpression"`
-	ExpressionAttributeNames            map[string]string `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues           map[string]Value  `json:"ExpressionAttributeValues"`
-	ReturnValues                        string            `json:"ReturnValues"`
-	ReturnValuesOnConditionCheckFailure string            `json:"ReturnValuesOnConditionCheckFailure"`
-	ReturnConsumedCapacity              string            `json:"ReturnConsumedCapacity"`
-	ReturnItemCollectionMetrics         string            `json:"ReturnItemCollectionMetrics"`
-	Expected                            json.RawMessage   `json:"Expected"`
-	ConditionalOperator                 json.RawMessage   `json:"ConditionalOperator"`
+	TableName *string `json:"TableName"`
+	Key       Item    `json:"Key"`
+	writeOptions
 }
 
 func (s *Service) deleteItem(call *service.Call, body []byte) (any, error) {
@@ -279,19 +290,12 @@ func (s *Service) deleteItem(call *service.Call, body []byte) (any, error) {
 	if in.Key == nil {
 		errs = append(errs, violation{"key", "null", "Member must not be null"})
 	}
-	errs.enum("returnValues", in.ReturnValues, returnValueEnum...)
-	errs.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
-	errs.capacity(in.ReturnConsumedCapacity)
-	errs.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	in.validate(&errs)
 	t, _, err := s.authorizedTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}
-	if in.ReturnValues != "" && in.ReturnValues != "NONE" && in.ReturnValues != "ALL_OLD" {
-		return nil, service.Validation(msgReturnValues)
-	}
-	if err := legacy(map[string]json.RawMessage{"Expected": in.Expected, "ConditionalOperator": in.ConditionalOperator},
-		map[string]bool{"ConditionExpression": in.ConditionExpression != nil}); err != nil {
+	if err := in.checkPutOrDelete(); err != nil {
 		return nil, err
 	}
 	env, err := exprInputs{names: in.ExpressionAttributeNames, values: in.ExpressionAttributeValues,
@@ -341,19 +345,11 @@ func (s *Service) deleteItem(call *service.Call, body []byte) (any, error) {
 // --- UpdateItem ----------------------------------------------------------
 
 type updateItemInput struct {
-	TableName                           *string           `json:"TableName"`
-	Key                                 Item              `json:"Key"`
-	UpdateExpression                    *string           `json:"UpdateExpression"`
-	ConditionExpression                 *string           `json:"ConditionExpression"`
-	ExpressionAttributeNames            map[string]string `json:"ExpressionAttributeNames"`
-	ExpressionAttributeValues           map[string]Value  `json:"ExpressionAttributeValues"`
-	ReturnValues                        string            `json:"ReturnValues"`
-	ReturnValuesOnConditionCheckFailure string            `json:"ReturnValuesOnConditionCheckFailure"`
-	ReturnConsumedCapacity              string            `json:"ReturnConsumedCapacity"`
-	ReturnItemCollectionMetrics         string            `json:"ReturnItemCollectionMetrics"`
-	AttributeUpdates                    json.RawMessage   `json:"AttributeUpdates"`
-	Expected                            json.RawMessage   `json:"Expected"`
-	ConditionalOperator                 json.RawMessage   `json:"ConditionalOperator"`
+	TableName        *string         `json:"TableName"`
+	Key              Item            `json:"Key"`
+	UpdateExpression *string         `json:"UpdateExpression"`
+	AttributeUpdates json.RawMessage `json:"AttributeUpdates"`
+	writeOptions
 }
 
 func (s *Service) updateItem(call *service.Call, body []byte) (any, error) {
@@ -365,10 +361,7 @@ func (s *Service) updateItem(call *service.Call, body []byte) (any, error) {
 	if in.Key == nil {
 		errs = append(errs, violation{"key", "null", "Member must not be null"})
 	}
-	errs.enum("returnValues", in.ReturnValues, returnValueEnum...)
-	errs.enum("returnValuesOnConditionCheckFailure", in.ReturnValuesOnConditionCheckFailure, "ALL_OLD", "NONE")
-	errs.capacity(in.ReturnConsumedCapacity)
-	errs.enum("returnItemCollectionMetrics", in.ReturnItemCollectionMetrics, "SIZE", "NONE")
+	in.validate(&errs)
 	t, _, err := s.authorizedTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
