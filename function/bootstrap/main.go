@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/orders-dev/orders/function/handler"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 func main() {
@@ -49,6 +50,9 @@ func newHandler(ctx context.Context, getenv func(string) string) (*handler.Handl
 	if err != nil {
 		return nil, &handler.ConfigError{Problems: []string{"load AWS configuration: " + err.Error()}}
 	}
+	// A 200 must never be lost as "use of closed network connection": a
+	// stored order would be reported as failed (see package sdkhttp).
+	awsCfg.HTTPClient = sdkhttp.Wrap(awsCfg.HTTPClient)
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	return handler.New(cfg, dynamodb.NewFromConfig(awsCfg), sns.NewFromConfig(awsCfg), logger), nil
 }

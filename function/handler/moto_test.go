@@ -21,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // startMoto runs moto_server (an independent AWS emulator) on a free loopback
@@ -60,6 +62,7 @@ func startMoto(t *testing.T) aws.Config {
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
 		BaseEndpoint: aws.String(url),
+		HTTPClient:   sdkhttp.New(),
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/orders-dev/orders/internal/config"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // Clients holds one client per service, behind the narrow interfaces.
@@ -103,7 +104,8 @@ func NewRetryer() aws.Retryer {
 const MaxIdleConnsPerHost = 128
 
 // NewHTTPClient is the SDK's own buildable client (so AWS_CA_BUNDLE and the
-// SDK's timeouts still apply) with MaxIdleConnsPerHost.
+// SDK's timeouts still apply) with MaxIdleConnsPerHost. NewFromAWSConfig
+// puts it behind sdkhttp's fix for the SDK's request-body race.
 func NewHTTPClient() *awshttp.BuildableClient {
 	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = max(t.MaxIdleConns, MaxIdleConnsPerHost)
@@ -190,6 +192,9 @@ func NewFromAWSConfig(awsCfg aws.Config) *Clients {
 	if awsCfg.HTTPClient == nil {
 		awsCfg.HTTPClient = NewHTTPClient()
 	}
+	// Every client orders makes goes through the fix: a 200 must never be
+	// lost as "use of closed network connection" (see package sdkhttp).
+	awsCfg.HTTPClient = sdkhttp.Wrap(awsCfg.HTTPClient)
 	return &Clients{
 		DynamoDB: dynamodb.NewFromConfig(awsCfg),
 		SNS:      sns.NewFromConfig(awsCfg),

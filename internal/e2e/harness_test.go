@@ -24,6 +24,7 @@ import (
 	"github.com/orders-dev/orders/internal/config"
 	"github.com/orders-dev/orders/internal/emulator"
 	"github.com/orders-dev/orders/policies"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // region is where every test's stack lives.
@@ -143,6 +144,7 @@ func (m *emu) config(akid, secret, token string) aws.Config {
 		BaseEndpoint:     aws.String(m.url),
 		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, token),
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.New(),
 	}
 }
 

@@ -36,13 +36,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 type options struct {
@@ -173,7 +174,7 @@ func printTable(o options, results []result) {
 // newConfig is one client's SDK configuration with its own connection pool,
 // no retries (an error is counted, not hidden) and moto-compatible keys.
 func newConfig(url string) aws.Config {
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	hc := sdkhttp.New(func(t *http.Transport) {
 		t.MaxIdleConnsPerHost = 4
 	})
 	return aws.Config{

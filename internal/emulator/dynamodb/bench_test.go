@@ -8,13 +8,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/emutest"
 	"github.com/orders-dev/orders/internal/emulator/store"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // BenchmarkPutItem measures the order handler's write — a conditional
@@ -34,7 +34,7 @@ func BenchmarkPutItem(b *testing.B) {
 	svc.Register(d)
 	cfg, _ := emutest.Config(b, d)
 	// Keep a connection per client open, as a long-running client would.
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	cfg.HTTPClient = sdkhttp.New(func(tr *http.Transport) {
 		tr.MaxIdleConnsPerHost = 64
 	})
 	client := dynamodb.NewFromConfig(cfg)

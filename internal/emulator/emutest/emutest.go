@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // Region the returned config signs for.
@@ -32,5 +34,6 @@ func ConfigFor(endpoint, accessKey, secret, token string) aws.Config {
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secret, token),
 		// Tests want the first answer, not the retryer's third.
 		RetryMaxAttempts: 1,
+		HTTPClient:       sdkhttp.New(),
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -17,6 +16,7 @@ import (
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/emutest"
 	"github.com/orders-dev/orders/internal/emulator/sqs"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // fanout is the number of SQS subscriptions each Publish is delivered to:
@@ -82,7 +82,7 @@ func benchTopic(b *testing.B, key *rsa.PrivateKey) (*sns.Client, string) {
 	q.Register(d)
 	s.Register(d)
 	cfg, _ := emutest.Config(b, d)
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	cfg.HTTPClient = sdkhttp.New(func(tr *http.Transport) {
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 128, 128
 	})
 	e := &env{sns: s, sqs: q, st: st, topic: sns.NewFromConfig(cfg), queue: awssqs.NewFromConfig(cfg)}

@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/emutest"
+	"github.com/orders-dev/orders/sdkhttp"
 )
 
 // BenchmarkSendReceiveDelete measures the queue hot path through the real
@@ -52,7 +52,7 @@ func benchQueue(b *testing.B) (*sqs.Client, string) {
 	d := dispatch.New(dispatch.Options{})
 	svc.Register(d)
 	cfg, _ := emutest.Config(b, d)
-	cfg.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+	cfg.HTTPClient = sdkhttp.New(func(tr *http.Transport) {
 		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 128, 128
 	})
 	client := sqs.NewFromConfig(cfg)
