@@ -1,0 +1,111 @@
+//go:build linux
+
+package lambda
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/orders-dev/orders/internal/emulator/store"
+)
+
+// plantBootstrap writes, where the emulator once cached bootstrapZip's
+// unpacked code (dir/<hex sha256>/bootstrap), a script that leaves marker
+// behind if anything runs it.
+func plantBootstrap(t *testing.T, dir, marker string) {
+	t.Helper()
+	d := filepath.Join(dir, shaDirName(codeSha256(bootstrapZip)))
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\necho planted > '" + marker + "'\nexit 0\n"
+	if err := os.WriteFile(filepath.Join(d, "bootstrap"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// invokesRealCode invokes fn and checks the answer comes from the uploaded
+// bootstrap and that no planted script ran.
+func invokesRealCode(t *testing.T, e *testEnv, marker string) {
+	t.Helper()
+	e.create(t, "fn", bootstrapZip)
+	r := ok(t, e.invoke(t, "fn", map[string]any{"echo": "real"}))
+	if r.Echo != "real" {
+		t.Errorf("echo = %v, want the real function's answer", r.Echo)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("a planted bootstrap ran")
+	}
+}
+
+// TestPlantedCodeNeverRuns: code someone left at the shared cache path of
+// earlier versions ($TMPDIR/orders-lambda-code/<sha256>), or in the
+// emulator's own code dir, is never run; only what the zip holds is.
+func TestPlantedCodeNeverRuns(t *testing.T) {
+	needExec(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	marker := filepath.Join(t.TempDir(), "planted-code-ran")
+	plantBootstrap(t, filepath.Join(tmp, "orders-lambda-code"), marker)
+
+	t.Run("in-memory", func(t *testing.T) {
+		e := newTestEnv(t, func(o *Options) { o.CodeDir = "" })
+		invokesRealCode(t, e, marker)
+		dir := e.svc.code.dir
+		if !strings.HasPrefix(dir, tmp+string(os.PathSeparator)) || filepath.Base(dir) == "orders-lambda-code" {
+			t.Errorf("code dir %s: want a private directory of its own under TMPDIR", dir)
+		}
+		fi, err := os.Lstat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o700 {
+			t.Errorf("code dir %s has mode %v, want 0700", dir, fi.Mode().Perm())
+		}
+		if err := e.svc.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("private code dir %s still there after Close (err %v)", dir, err)
+		}
+	})
+
+	t.Run("code dir", func(t *testing.T) {
+		// The data dir's code dir, holding a tree that does not match
+		// the zip (left by an earlier run and tampered with since).
+		codeDir := filepath.Join(t.TempDir(), "lambda-code")
+		if err := os.Mkdir(codeDir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		plantBootstrap(t, codeDir, marker)
+		e := newTestEnv(t, func(o *Options) { o.CodeDir = codeDir })
+		invokesRealCode(t, e, marker)
+	})
+}
+
+// TestSharedCodeDirRefused: a code dir others may write to is refused at
+// start, naming the directory and what is wrong.
+func TestSharedCodeDirRefused(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.TempDir(), store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(st, Options{CodeDir: dir})
+	if err == nil {
+		_ = svc.Close()
+		t.Fatal("New accepted a world-writable code dir")
+	}
+	if !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "writable") {
+		t.Errorf("error %q: want the directory named and why it is refused", err)
+	}
+}
