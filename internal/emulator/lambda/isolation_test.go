@@ -3,10 +3,16 @@
 package lambda
 
 import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -107,5 +113,114 @@ func TestSharedCodeDirRefused(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "writable") {
 		t.Errorf("error %q: want the directory named and why it is refused", err)
+	}
+}
+
+// TestRuntimeAPIRefusesStrangers: another local process polling a warm
+// instance's Runtime API (it can find the port) gets nothing: every
+// invocation goes to the function, and answers are the function's.
+func TestRuntimeAPIRefusesStrangers(t *testing.T) {
+	needExec(t)
+	e := newTestEnv(t)
+	e.create(t, "fn", bootstrapZip)
+	ok(t, e.invoke(t, "fn", map[string]any{"echo": "warm"}))
+	p := e.svc.functions["us-east-1/fn"].pool
+	p.mu.Lock()
+	if len(p.idle) != 1 {
+		p.mu.Unlock()
+		t.Fatalf("%d idle instances, want 1", len(p.idle))
+	}
+	addr := p.idle[0].ln.Addr().String()
+	p.mu.Unlock()
+
+	// The stranger polls for work as a runtime would, under the paths a
+	// runtime uses and a few guesses, and answers any event it gets with a
+	// forgery. It polls again after each invoke.
+	paths := []string{
+		"/2018-06-01/runtime/invocation/next",
+		"/x/2018-06-01/runtime/invocation/next",
+		"//2018-06-01/runtime/invocation/next",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	kick := make(chan struct{}, 1)
+	done := make(chan struct{})
+	var mu sync.Mutex
+	var statuses []int
+	var stolen []string
+	get := func(url string) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		return http.DefaultClient.Do(req)
+	}
+	go func() {
+		defer close(done)
+		for {
+			for _, path := range paths {
+				resp, err := get("http://" + addr + path)
+				if err != nil {
+					if ctx.Err() == nil {
+						t.Errorf("stranger poll %s: %v", path, err)
+					}
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				mu.Lock()
+				statuses = append(statuses, resp.StatusCode)
+				if resp.StatusCode == http.StatusOK {
+					stolen = append(stolen, string(b))
+				}
+				mu.Unlock()
+				if resp.StatusCode == http.StatusOK {
+					id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+					if r, err := http.Post("http://"+addr+"/2018-06-01/runtime/invocation/"+id+"/response", "application/json",
+						strings.NewReader(`{"echo":"FORGED"}`)); err == nil {
+						r.Body.Close()
+					}
+				}
+			}
+			select {
+			case <-kick:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for i := 0; i < 5; i++ {
+		want := fmt.Sprintf("real-%d", i)
+		r := ok(t, e.invoke(t, "fn", map[string]any{"echo": want}))
+		if r.Echo != want {
+			t.Errorf("invoke %d answered %v, want %s", i, r.Echo, want)
+		}
+		select {
+		case kick <- struct{}{}:
+		default:
+		}
+	}
+	// Let the stranger finish the round it is in (refused requests end
+	// at once), then stop it.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		n := len(statuses)
+		mu.Unlock()
+		if n >= len(paths) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(stolen) > 0 {
+		t.Errorf("the stranger received %d invocations: %q", len(stolen), stolen)
+	}
+	if len(statuses) < len(paths) {
+		t.Fatalf("the stranger's polls were not answered (%d of %d): they wait for invocations", len(statuses), len(paths))
+	}
+	for _, st := range statuses {
+		if st != http.StatusForbidden && st != http.StatusNotFound {
+			t.Errorf("stranger's poll: status %d, want 403 or 404", st)
+		}
 	}
 }
