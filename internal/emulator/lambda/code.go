@@ -159,6 +159,10 @@ func openCodeDir(dir string) (path string, own bool, err error) {
 		if err != nil {
 			return "", false, fmt.Errorf("create lambda code dir: %w", err)
 		}
+		if err := checkPrivateDir(d); err != nil {
+			_ = os.RemoveAll(d)
+			return "", false, err
+		}
 		return d, true, nil
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {

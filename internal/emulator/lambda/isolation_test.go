@@ -91,14 +91,19 @@ func TestPlantedCodeNeverRuns(t *testing.T) {
 	})
 }
 
-// TestSharedCodeDirRefused: a code dir others may write to is refused at
+// TestSharedCodeDirRefused: a code dir others may write to, or one inside
+// a directory where others could swap it for their own, is refused at
 // start, naming the directory and what is wrong.
 func TestSharedCodeDirRefused(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "shared")
-	if err := os.Mkdir(dir, 0o777); err != nil {
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(dir, 0o777); err != nil { // past the umask
+	if err := os.Chmod(shared, 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	inShared := filepath.Join(shared, "code")
+	if err := os.Mkdir(inShared, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(t.TempDir(), store.Options{InMemory: true})
@@ -106,13 +111,16 @@ func TestSharedCodeDirRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := New(st, Options{CodeDir: dir})
-	if err == nil {
-		_ = svc.Close()
-		t.Fatal("New accepted a world-writable code dir")
-	}
-	if !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "writable") {
-		t.Errorf("error %q: want the directory named and why it is refused", err)
+	for _, c := range []struct{ codeDir, named string }{{shared, shared}, {inShared, shared}} {
+		svc, err := New(st, Options{CodeDir: c.codeDir})
+		if err == nil {
+			_ = svc.Close()
+			t.Errorf("New accepted code dir %s", c.codeDir)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.named+" ") || !strings.Contains(err.Error(), "writable") {
+			t.Errorf("code dir %s: error %q, want %s named and why it is refused", c.codeDir, err, c.named)
+		}
 	}
 }
 
