@@ -42,16 +42,17 @@ type runtimeResult struct {
 // instance is one execution environment: a process running the
 // function's bootstrap, and the Runtime API it talks to.
 type instance struct {
-	rec *record // the configuration it was started with
-	gen uint64
-	id  string // 32 hex: the log stream's suffix
+	rec      *record // the configuration it was started with
+	gen      uint64
+	id       string // 32 hex: the log stream's suffix
+	stream   string
+	taskRoot string
+
 	// apiPrefix ("/" + 32 random hex) starts every Runtime API path this
 	// instance serves: it is handed to the process only, in
 	// AWS_LAMBDA_RUNTIME_API, so other local processes that find the port
 	// cannot take or answer its invocations.
 	apiPrefix string
-	stream    string
-	taskRoot  string
 
 	cmd *exec.Cmd
 	srv *http.Server
@@ -96,17 +97,17 @@ func (s *Service) startInstance(rec *record, gen uint64, endpoint string) (*inst
 	}
 	now := s.now()
 	in := &instance{
-		rec:       rec,
-		gen:       gen,
-		id:        service.RandomHex(16),
-		apiPrefix: "/" + service.RandomHex(16),
-		taskRoot:  entry.dir,
-		work:      make(chan *invocation),
-		ready:     make(chan struct{}),
-		initErr:   make(chan runtimeResult, 1),
-		exited:    make(chan struct{}),
-		started:   time.Now(),
+		rec:      rec,
+		gen:      gen,
+		id:       service.RandomHex(16),
+		taskRoot: entry.dir,
+		work:     make(chan *invocation),
+		ready:    make(chan struct{}),
+		initErr:  make(chan runtimeResult, 1),
+		exited:   make(chan struct{}),
+		started:  time.Now(),
 	}
+	in.apiPrefix = "/" + service.RandomHex(16)
 	in.stream = logStreamName(now, in.id)
 	in.logs = newCollector(nil, s.now, s.shipFunc(rec, in.stream))
 	path, ferr := s.resolveEntry(entry, rec)
