@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"sync"
 	"time"
@@ -161,7 +162,14 @@ func (e *Emulator) start() error {
 		return err
 	}
 	authz := &authorizer{iam: e.iam, sts: e.sts, logger: log}
+	// Unpacked function code lives in the data dir (0700, locked to this
+	// process); an in-memory emulator gets a private temporary one.
+	codeDir := ""
+	if !e.opts.InMemory {
+		codeDir = filepath.Join(e.opts.DataDir, "lambda-code")
+	}
 	if e.lambda, err = lambda.New(st, lambda.Options{
+		CodeDir:        codeDir,
 		Roles:          lambdaRoles{e.iam},
 		Credentials:    lambdaCredentials{e.sts},
 		Logs:           functionLogs{logs: e.logs, authz: authz, enforce: e.opts.Enforce, logger: log},

@@ -51,10 +51,13 @@ func checkZip(b []byte) error {
 	return nil
 }
 
-// codeCache unpacks each code version once, into CodeDir/<hex sha256>, and
-// remembers what it found there. The directory is complete or absent: it is
-// unpacked into a temporary name and renamed into place, so processes that
-// share CodeDir never see half a package.
+// codeCache unpacks each code version once per Service, into
+// CodeDir/<hex sha256>, and remembers what it found there. CodeDir is
+// private to this user (checkPrivateDir) and to this process (the data
+// dir's lock, or a fresh temporary directory); even so a tree left there by
+// an earlier run is never trusted: the zip is unpacked afresh into a new
+// temporary directory and renamed over it, so what runs is what the zip
+// holds, complete.
 type codeCache struct {
 	dir     string
 	mu      sync.Mutex
@@ -117,9 +120,6 @@ func shaDirName(sha string) string {
 
 func (c *codeCache) unpack(sha string, load func() ([]byte, error)) (string, error) {
 	final := filepath.Join(c.dir, shaDirName(sha))
-	if fi, err := os.Stat(final); err == nil && fi.IsDir() {
-		return final, nil
-	}
 	b, err := load()
 	if err != nil {
 		return "", err
@@ -136,15 +136,51 @@ func (c *codeCache) unpack(sha string, load func() ([]byte, error)) (string, err
 		_ = os.RemoveAll(tmp)
 		return "", fmt.Errorf("unpack code %s: %w", sha, err)
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		// Another process unpacked the same code first: use theirs.
+	// A tree at final is from an earlier run (this Service unpacks each
+	// code version once): replace it, whatever it holds.
+	if err := os.RemoveAll(final); err != nil {
 		_ = os.RemoveAll(tmp)
-		if fi, serr := os.Stat(final); serr == nil && fi.IsDir() {
-			return final, nil
-		}
+		return "", fmt.Errorf("unpack code %s: remove stale copy: %w", sha, err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		_ = os.RemoveAll(tmp)
 		return "", fmt.Errorf("unpack code %s: %w", sha, err)
 	}
 	return final, nil
+}
+
+// openCodeDir returns the directory code is unpacked into: dir, created
+// 0700 if missing and refused if others may write to it, or — when dir is
+// "" — a new private temporary directory (own: the caller removes it).
+// Temporary unpacks a crash left in dir are removed.
+func openCodeDir(dir string) (path string, own bool, err error) {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "orders-lambda-code-")
+		if err != nil {
+			return "", false, fmt.Errorf("create lambda code dir: %w", err)
+		}
+		if err := checkPrivateDir(d); err != nil {
+			_ = os.RemoveAll(d)
+			return "", false, err
+		}
+		return d, true, nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, fmt.Errorf("create lambda code dir %s: %w", dir, err)
+	}
+	if err := checkPrivateDir(dir); err != nil {
+		return "", false, err
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", false, fmt.Errorf("read lambda code dir %s: %w", dir, err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".unpack-") {
+			_ = os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+	return dir, false, nil
 }
 
 // extract writes the zip's files under dir, refusing entries that would

@@ -71,8 +71,12 @@ func (s *Service) checkRole(ctx context.Context, account, role string) error {
 
 func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any, error) {
 	var in createInput
-	if err := readJSON(r, &in); err != nil {
+	zip, err := readUpload(r, &in, "Code", "ZipFile")
+	if err != nil {
 		return 0, nil, err
+	}
+	if zip != nil && in.Code != nil && in.Code.ZipFile == nil {
+		in.Code.ZipFile = zip
 	}
 	if in.FunctionName == "" {
 		return 0, nil, service.Validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
@@ -411,8 +415,12 @@ func checkRevision(cur *record, want *string) error {
 
 func (s *Service) updateFunctionCode(call *service.Call, name string, r *http.Request) (int, any, error) {
 	var in updateCodeInput
-	if err := readJSON(r, &in); err != nil {
+	zip, err := readUpload(r, &in, "ZipFile")
+	if err != nil {
 		return 0, nil, err
+	}
+	if zip != nil && in.ZipFile == nil {
+		in.ZipFile = zip
 	}
 	fn, _, err := s.lookup(call, name)
 	if err != nil {

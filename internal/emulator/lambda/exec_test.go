@@ -494,7 +494,8 @@ func TestFunctionEnvironment(t *testing.T) {
 	if !streamRE.MatchString(r.Env["AWS_LAMBDA_LOG_STREAM_NAME"]) {
 		t.Errorf("AWS_LAMBDA_LOG_STREAM_NAME = %q", r.Env["AWS_LAMBDA_LOG_STREAM_NAME"])
 	}
-	if !regexp.MustCompile(`^127\.0\.0\.1:\d+$`).MatchString(r.Env["AWS_LAMBDA_RUNTIME_API"]) {
+	// host:port and the instance's secret path prefix (see instance.apiPrefix).
+	if !regexp.MustCompile(`^127\.0\.0\.1:\d+/[0-9a-f]{32}$`).MatchString(r.Env["AWS_LAMBDA_RUNTIME_API"]) {
 		t.Errorf("AWS_LAMBDA_RUNTIME_API = %q", r.Env["AWS_LAMBDA_RUNTIME_API"])
 	}
 	if fi, err := os.Stat(r.Env["LAMBDA_TASK_ROOT"] + "/bootstrap"); err != nil || fi.Mode().Perm()&0o111 == 0 {

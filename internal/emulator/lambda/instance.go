@@ -48,6 +48,12 @@ type instance struct {
 	stream   string
 	taskRoot string
 
+	// apiPrefix ("/" + 32 random hex) starts every Runtime API path this
+	// instance serves: it is handed to the process only, in
+	// AWS_LAMBDA_RUNTIME_API, so other local processes that find the port
+	// cannot take or answer its invocations.
+	apiPrefix string
+
 	cmd *exec.Cmd
 	srv *http.Server
 	ln  net.Listener
@@ -101,6 +107,7 @@ func (s *Service) startInstance(rec *record, gen uint64, endpoint string) (*inst
 		exited:   make(chan struct{}),
 		started:  time.Now(),
 	}
+	in.apiPrefix = "/" + service.RandomHex(16)
 	in.stream = logStreamName(now, in.id)
 	in.logs = newCollector(nil, s.now, s.shipFunc(rec, in.stream))
 	path, ferr := s.resolveEntry(entry, rec)
@@ -124,7 +131,10 @@ func (s *Service) startInstance(rec *record, gen uint64, endpoint string) (*inst
 	in.ln = ln
 	in.srv = &http.Server{Handler: in, ReadHeaderTimeout: 30 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	go func() { _ = in.srv.Serve(ln) }()
-	env = append(env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String())
+	// Runtimes build their URLs as "http://" + AWS_LAMBDA_RUNTIME_API +
+	// "/2018-06-01/..." (aws-lambda-go's runtime_api_client.go), so a path
+	// prefix there reaches every request they make.
+	env = append(env, "AWS_LAMBDA_RUNTIME_API="+ln.Addr().String()+in.apiPrefix)
 
 	r, w, err := os.Pipe()
 	if err != nil {

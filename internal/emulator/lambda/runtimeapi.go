@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -27,7 +28,11 @@ var acceptedBody = []byte(`{"status":"OK"}`)
 // ServeHTTP is the instance's Runtime API, as Lambda serves it at
 // AWS_LAMBDA_RUNTIME_API.
 func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p := r.URL.Path
+	p, ok := in.authorized(r.URL.Path)
+	if !ok {
+		runtimeError(w, http.StatusForbidden, "AccessDenied", "this Runtime API serves its own function's process only")
+		return
+	}
 	switch {
 	case p == invocationNext && r.Method == http.MethodGet:
 		in.next(w, r)
@@ -46,6 +51,16 @@ func (in *instance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		runtimeError(w, http.StatusNotFound, "InvalidURL", "unknown Runtime API path "+r.Method+" "+p)
 	}
+}
+
+// authorized strips the instance's secret prefix from path, reporting
+// whether it was there (compared in constant time).
+func (in *instance) authorized(path string) (string, bool) {
+	n := len(in.apiPrefix)
+	if len(path) <= n || path[n] != '/' || subtle.ConstantTimeCompare([]byte(path[:n]), []byte(in.apiPrefix)) != 1 {
+		return "", false
+	}
+	return path[n:], true
 }
 
 func runtimeError(w http.ResponseWriter, status int, typ, msg string) {

@@ -6,11 +6,9 @@ package lambda
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -71,8 +69,9 @@ type Options struct {
 	// Endpoint is the emulator's own base URL, handed to functions as
 	// AWS_ENDPOINT_URL. Nil or "" falls back to the URL the Invoke reached.
 	Endpoint func() string
-	// CodeDir caches unpacked code, one directory per CodeSha256; default
-	// $TMPDIR/orders-lambda-code.
+	// CodeDir holds unpacked code, one directory per CodeSha256 (the data
+	// dir's lambda-code); it must not be writable by others. Default: a
+	// private temporary directory, removed on Close.
 	CodeDir string
 	// MaxConcurrency bounds the instances of one function; default 32.
 	MaxConcurrency int
@@ -116,6 +115,7 @@ type Service struct {
 	queueWait time.Duration
 
 	code    *codeCache
+	ownCode bool // code.dir is this Service's own temporary directory
 	logs    *shipper
 	spawner *spawner
 	async   *asyncRunner
@@ -139,11 +139,9 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.CodeDir == "" {
-		opts.CodeDir = filepath.Join(os.TempDir(), "orders-lambda-code")
-	}
-	if err := os.MkdirAll(opts.CodeDir, 0o755); err != nil {
-		return nil, fmt.Errorf("create lambda code dir %s: %w", opts.CodeDir, err)
+	codeDir, ownCodeDir, err := openCodeDir(opts.CodeDir)
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
@@ -151,7 +149,8 @@ func New(st *store.Store, opts Options) (*Service, error) {
 		opts:      opts,
 		log:       opts.Logger,
 		functions: map[string]*function{},
-		code:      newCodeCache(opts.CodeDir),
+		code:      newCodeCache(codeDir),
+		ownCode:   ownCodeDir,
 		logs:      newShipper(opts.Logs, opts.Logger),
 		spawner:   newSpawner(),
 		ctx:       ctx,
@@ -164,6 +163,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 		cancel()
 		s.spawner.close()
 		s.logs.close()
+		s.removeCodeDir()
 		return nil, err
 	}
 	s.bg.goRun(s.janitor)
@@ -210,8 +210,19 @@ func (s *Service) Close() error {
 		s.bg.wait()
 		s.spawner.close()
 		s.logs.close()
+		s.removeCodeDir()
 	})
 	return s.closeErr
+}
+
+// removeCodeDir removes the private temporary code dir, once no process
+// runs from it.
+func (s *Service) removeCodeDir() {
+	if s.ownCode {
+		if err := os.RemoveAll(s.code.dir); err != nil {
+			s.log.Warn("remove lambda code dir", "dir", s.code.dir, "err", err)
+		}
+	}
 }
 
 func (s *Service) now() time.Time { return s.opts.Now() }
