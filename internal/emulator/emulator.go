@@ -267,6 +267,9 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 	e.closed = true
 	servers := e.servers
 	e.mu.Unlock()
+	if e.lambda != nil {
+		e.lambda.StopEvents() // before the endpoint goes, so no event attempt fails for want of it
+	}
 	var errs []error
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {

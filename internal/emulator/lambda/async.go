@@ -1,6 +1,7 @@
 package lambda
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,6 +72,9 @@ type asyncRunner struct {
 	s   *Service
 	sem chan struct{}
 	seq atomic.Uint64
+	// ctx ends with the service, or earlier on StopEvents.
+	ctx  context.Context
+	stop context.CancelFunc
 
 	// Retry delays (tests shorten them).
 	funcErrorDelays []time.Duration
@@ -81,9 +85,16 @@ type asyncRunner struct {
 }
 
 func newAsyncRunner(s *Service) *asyncRunner {
-	return &asyncRunner{s: s, sem: make(chan struct{}, maxAsyncRunning),
+	ctx, stop := context.WithCancel(s.ctx)
+	return &asyncRunner{s: s, sem: make(chan struct{}, maxAsyncRunning), ctx: ctx, stop: stop,
 		funcErrorDelays: defaultFuncErrorDelays, systemDelay: defaultSystemDelay, endpointPoll: 50 * time.Millisecond}
 }
+
+// StopEvents stops running queued Event invocations (those running are
+// abandoned and stay queued, their attempt not counted): the emulator calls
+// it before it stops serving, so an event whose function loses the endpoint
+// mid-run is not charged a retry (a minute's wait after the next start).
+func (s *Service) StopEvents() { s.async.stop() }
 
 // enqueue stores an Event invocation and starts running it.
 func (a *asyncRunner) enqueue(rec *record, requestID string, payload []byte) error {
@@ -136,14 +147,14 @@ func (a *asyncRunner) resume() error {
 // sleep waits d, or returns false when the service closes first.
 func (a *asyncRunner) sleep(d time.Duration) bool {
 	if d <= 0 {
-		return a.s.ctx.Err() == nil
+		return a.ctx.Err() == nil
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-a.s.ctx.Done():
+	case <-a.ctx.Done():
 		return false
 	}
 }
@@ -175,8 +186,8 @@ func (a *asyncRunner) run(ev *queuedEvent) {
 			return
 		}
 		outcome, detail := a.attempt(ev, endpoint)
-		if s.ctx.Err() != nil {
-			return // interrupted by Close: run again after the next start
+		if a.ctx.Err() != nil {
+			return // interrupted by Close or StopEvents: run again after the next start
 		}
 		var delay time.Duration
 		switch outcome {
@@ -225,7 +236,7 @@ func (a *asyncRunner) attempt(ev *queuedEvent, endpoint string) (attemptOutcome,
 	s := a.s
 	select {
 	case a.sem <- struct{}{}:
-	case <-s.ctx.Done():
+	case <-a.ctx.Done():
 		return attemptSysError, "stopped"
 	}
 	defer func() { <-a.sem }()
@@ -236,7 +247,7 @@ func (a *asyncRunner) attempt(ev *queuedEvent, endpoint string) (attemptOutcome,
 		return attemptGone, ""
 	}
 	rec := fn.rec.Load()
-	res, err := s.execute(s.ctx, fn, rec, &invocation{
+	res, err := s.execute(a.ctx, fn, rec, &invocation{
 		id:      ev.RequestID,
 		payload: ev.Payload,
 		arn:     rec.arn(),
