@@ -186,12 +186,17 @@ func walk(tx *bolt.Tx) error {
 // release rolls tx back and closes db after a panic, itself guarded: the
 // structures it touches may be the damaged ones.
 func release(tx *bolt.Tx, db *bolt.DB) {
-	defer func() { _ = recover() }()
 	if tx != nil {
-		_ = tx.Rollback()
+		func() {
+			defer func() { _ = recover() }()
+			_ = tx.Rollback()
+		}()
 	}
 	if db != nil {
-		_ = db.Close()
+		func() {
+			defer func() { _ = recover() }()
+			_ = db.Close() // releases the file's lock
+		}()
 	}
 }
 
@@ -210,7 +215,7 @@ func (s *Store) rebuildBolt(bo *bolt.Options, damage *CorruptError) (*bolt.DB, e
 	s.salvaged.Losses = append(s.salvaged.Losses, Loss{File: s.path, Offset: -1,
 		Reason: damage.Reason + " (kept as " + filepath.Base(aside) + ")"})
 	ro := *bo
-	ro.ReadOnly, ro.Timeout = true, 0
+	ro.ReadOnly = true
 	old, err := openGuarded(aside, &ro)
 	if err != nil {
 		s.salvaged.Losses = append(s.salvaged.Losses, Loss{File: s.path, Offset: -1,
