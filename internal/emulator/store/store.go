@@ -69,6 +69,9 @@ type Options struct {
 	// emulator.db rebuilt from what can be read of it and the log, damaged
 	// files kept beside with a .corrupt suffix; Salvaged reports the loss.
 	Salvage bool
+
+	// openFile opens the log's segment files (os.OpenFile); tests make it fail.
+	openFile func(name string, flag int, perm os.FileMode) (*os.File, error)
 }
 
 // FileName is the store's file inside a data dir.
@@ -113,7 +116,7 @@ func Open(dataDir string, opts Options) (*Store, error) {
 	}
 	s.db = db
 	if !opts.InMemory {
-		if s.wal, err = openWAL(dataDir, db, opts.Salvage, &s.salvaged); err != nil {
+		if s.wal, err = openWAL(dataDir, db, opts, &s.salvaged); err != nil {
 			_ = db.Close()
 			var ce *CorruptError
 			if errors.As(err, &ce) {

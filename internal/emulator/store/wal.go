@@ -63,16 +63,20 @@ type segment struct {
 }
 
 type wal struct {
-	dir string
-	db  *bolt.DB
+	dir      string
+	db       *bolt.DB
+	openFile func(name string, flag int, perm os.FileMode) (*os.File, error)
 
 	// mu guards the fields below. The commit loop holds it while it writes
 	// and syncs a record, so a rotation never splits a record.
-	mu      sync.Mutex
-	active  *segment
+	mu     sync.Mutex
+	active *segment
+	// spare is the next segment, created ahead (under ckMu) so a rotation
+	// needs no new file descriptor when the process is at its limit.
+	spare   *segment
 	sealed  []*segment // no longer written, not yet in bbolt; oldest first
 	pending int64      // bytes logged and not yet in bbolt
-	failed  error      // sticky: after an I/O error the log takes no more writes
+	failed  error      // sticky: after a failed write or sync the log takes no more writes
 
 	ckMu sync.Mutex // one checkpoint at a time
 
@@ -89,15 +93,19 @@ func segmentPath(dir string, n uint64) string {
 // them and starts a new segment. Damage other than a torn tail of the
 // newest segment is a CorruptError, unless salvage (then it is skipped and
 // reported in rep).
-func openWAL(dir string, db *bolt.DB, salvage bool, rep *SalvageReport) (*wal, error) {
-	w := &wal{dir: dir, db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
-	last, err := w.replay(salvage, rep)
+func openWAL(dir string, db *bolt.DB, opts Options, rep *SalvageReport) (*wal, error) {
+	w := &wal{dir: dir, db: db, openFile: opts.openFile, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
+	if w.openFile == nil {
+		w.openFile = os.OpenFile
+	}
+	last, err := w.replay(opts.Salvage, rep)
 	if err != nil {
 		return nil, err
 	}
 	if w.active, err = w.createSegment(last + 1); err != nil {
 		return nil, err
 	}
+	w.spare, _ = w.createSegment(last + 2) // best effort: rotation makes one if missing
 	go w.loop()
 	return w, nil
 }
@@ -142,6 +150,14 @@ func (w *wal) replay(salvage bool, rep *SalvageReport) (uint64, error) {
 		return 0, err
 	}
 	last := applied
+	// The newest segment that holds anything is the one a crash may have
+	// cut short; later ones are empty spares.
+	newest := -1
+	for i, n := range ns {
+		if fi, err := os.Stat(segmentPath(w.dir, n)); err == nil && fi.Size() > 0 {
+			newest = i
+		}
+	}
 	var payloads [][]byte
 	var damaged []string
 	for i, n := range ns {
@@ -154,7 +170,7 @@ func (w *wal) replay(salvage bool, rep *SalvageReport) (uint64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("read write-ahead log: %w", err)
 		}
-		recs, bad := scanSegment(path, b, i == len(ns)-1)
+		recs, bad := scanSegment(path, b, i == newest)
 		if len(bad) > 0 {
 			if !salvage {
 				return 0, &CorruptError{File: path, Offset: bad[0].Offset, Reason: bad[0].Reason}
@@ -360,9 +376,23 @@ func badRecordReason(b []byte, off int) string {
 	return "write-ahead log record fails its CRC-32C checksum"
 }
 
+// nextSegment is segment n: the spare made ahead, or a new one. Called
+// under ckMu.
+func (w *wal) nextSegment(n uint64) (*segment, error) {
+	if sp := w.spare; sp != nil {
+		w.spare = nil
+		if sp.n == n {
+			return sp, nil
+		}
+		_ = sp.f.Close()
+		_ = os.Remove(sp.path)
+	}
+	return w.createSegment(n)
+}
+
 func (w *wal) createSegment(n uint64) (*segment, error) {
 	path := segmentPath(w.dir, n)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	f, err := w.openFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create write-ahead log segment: %w", err)
 	}
@@ -559,19 +589,20 @@ func (w *wal) checkpoint() error {
 	}
 	if rotate {
 		// Made outside mu (it syncs the directory): writes go on meanwhile.
-		next, err := w.createSegment(n)
-		w.mu.Lock()
+		next, err := w.nextSegment(n)
 		if err != nil {
-			err = w.failLocked(err)
-			w.mu.Unlock()
+			// Not sticky: nothing was written, writes go on into the
+			// active segment, and the next checkpoint tries again.
 			return err
 		}
+		w.mu.Lock()
 		old := w.active
 		_ = old.f.Close() // synced record by record
 		old.f = nil
 		w.sealed = append(w.sealed, old)
 		w.active = next
 		w.mu.Unlock()
+		w.spare, _ = w.createSegment(n + 1) // best effort, as in openWAL
 	}
 	w.mu.Lock()
 	done := slices.Clone(w.sealed)
@@ -614,6 +645,13 @@ func (w *wal) close() error {
 	close(w.stop)
 	<-w.loopDone
 	err := w.checkpoint()
+	w.ckMu.Lock()
+	if sp := w.spare; sp != nil {
+		w.spare = nil
+		_ = sp.f.Close()
+		_ = os.Remove(sp.path)
+	}
+	w.ckMu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.active.f != nil {
