@@ -60,7 +60,10 @@ func TestServeRefusesDamagedStoreUntilSalvage(t *testing.T) {
 		t.Fatal(err)
 	}
 	// stderr is copied in the background: poll for the report.
-	reported := func() bool { m := good.stderrText(); return strings.Contains(m, "salvage:") && strings.Contains(m, path) }
+	reported := func() bool {
+		m := good.stderrText()
+		return strings.Contains(m, "salvage:") && strings.Contains(m, path)
+	}
 	for deadline := time.Now().Add(30 * time.Second); !reported() && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
