@@ -220,6 +220,7 @@ func TestCorruptBboltFileIsAnError(t *testing.T) {
 			return g
 		},
 		"truncated":      func(b []byte) []byte { return b[:5000] },
+		"truncated half": func(b []byte) []byte { return b[:len(b)/2] },
 		"bad meta pages": func(b []byte) []byte { pg := pageSize(b); clear(b[16:200]); clear(b[pg+16 : pg+200]); return b },
 		"scribbled data pages": func(b []byte) []byte {
 			pg := pageSize(b)

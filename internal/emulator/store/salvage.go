@@ -2,8 +2,10 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -28,7 +30,7 @@ func (e *CorruptError) Error() string {
 		at = fmt.Sprintf(" at byte %d", e.Offset)
 	}
 	return fmt.Sprintf("%s is corrupt%s: %s; every file is kept as it was: restore the data dir from a backup, "+
-		"or start with --salvage to recover every intact record and report what is lost", e.File, at, e.Reason)
+		"or start it with salvage (orders local serve --salvage) to recover every intact record and report what is lost", e.File, at, e.Reason)
 }
 
 // Loss is a part of the store's files that a salvaging Open could not read.
@@ -149,7 +151,10 @@ func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
 			release(tx, db)
 			db, err = nil, &CorruptError{File: path, Offset: -1, Reason: fmt.Sprintf("bbolt cannot read it: %v", r)}
 		}()
-		if db, err = bolt.Open(path, 0o600, bo); err != nil {
+		if err = checkMeta(path); err != nil {
+			return
+		}
+		if db, err = boltOpen(path, bo); err != nil {
 			db = nil
 			var pe *os.PathError
 			if !errors.Is(err, bolt.ErrTimeout) && !errors.As(err, &pe) {
@@ -270,7 +275,30 @@ func (s *Store) rebuildBolt(bo *bolt.Options, damage *CorruptError) (*bolt.DB, e
 
 // openGuarded opens path with bbolt, a panic or fault becoming an error.
 func openGuarded(path string, bo *bolt.Options) (*bolt.DB, error) {
-	return guarded(func() (*bolt.DB, error) { return bolt.Open(path, 0o600, bo) })
+	return guarded(func() (*bolt.DB, error) { return boltOpen(path, bo) })
+}
+
+// boltOpen is bolt.Open that, should bbolt panic half-way, closes the file
+// it opened before the panic goes on. (Its lock stays while bbolt's mmap
+// does, which is why checkMeta catches what would make bbolt panic inside
+// Open — a bad freelist page, a truncated file — before bbolt maps it.)
+func boltOpen(path string, bo *bolt.Options) (*bolt.DB, error) {
+	var f *os.File
+	o := *bo
+	o.OpenFile = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		var err error
+		f, err = os.OpenFile(name, flag, perm)
+		return f, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			if f != nil {
+				_ = f.Close()
+			}
+			panic(r)
+		}
+	}()
+	return bolt.Open(path, 0o600, &o)
 }
 
 // guarded runs fn on a goroutine of its own, where a panic or a memory
@@ -290,4 +318,99 @@ func guarded[T any](fn func() (T, error)) (out T, err error) {
 	}()
 	<-done
 	return out, err
+}
+
+// bbolt's file layout (go.etcd.io/bbolt internal/common): a page starts
+// with a 16-byte header (id u64, flags u16, count u16, overflow u32); pages
+// 0 and 1 are meta pages whose body is magic u32, version u32, pageSize
+// u32, flags u32, root bucket (16), freelist pgid u64, high-water pgid u64,
+// txid u64 and an FNV-64a checksum of the body before it.
+const (
+	boltPageHeader   = 16
+	boltMagic        = 0xED0CDAED
+	boltFreelistFlag = 0x10
+	boltNoFreelist   = ^uint64(0)
+)
+
+type boltMeta struct {
+	pageSize             uint32
+	freelist, pgid, txid uint64
+}
+
+func readBoltMeta(b []byte) (boltMeta, bool) {
+	if len(b) < boltPageHeader+64 {
+		return boltMeta{}, false
+	}
+	m := b[boltPageHeader:]
+	h := fnv.New64a()
+	_, _ = h.Write(m[:56])
+	if binary.LittleEndian.Uint32(m[0:]) != boltMagic || h.Sum64() != binary.LittleEndian.Uint64(m[56:]) {
+		return boltMeta{}, false
+	}
+	return boltMeta{pageSize: binary.LittleEndian.Uint32(m[8:]), freelist: binary.LittleEndian.Uint64(m[32:]),
+		pgid: binary.LittleEndian.Uint64(m[40:]), txid: binary.LittleEndian.Uint64(m[48:])}, true
+}
+
+// checkMeta refuses, before bbolt maps the file, what would make it panic
+// or fault there: a file shorter than its meta page says (truncated), or a
+// freelist pointer to something that is no freelist page. A missing file
+// (bbolt creates it) and bad meta pages (bbolt says ErrInvalid itself, or
+// uses the other one, as after a torn meta write) are bbolt's to handle.
+func checkMeta(path string) error {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", path, err)
+	}
+	size := fi.Size()
+	head := make([]byte, boltPageHeader+64)
+	var metas []boltMeta
+	if _, err := f.ReadAt(head, 0); err == nil {
+		if m, ok := readBoltMeta(head); ok {
+			metas = append(metas, m)
+		}
+	}
+	second := int64(os.Getpagesize())
+	if len(metas) > 0 {
+		second = int64(metas[0].pageSize)
+	}
+	if _, err := f.ReadAt(head, second); err == nil {
+		if m, ok := readBoltMeta(head); ok {
+			metas = append(metas, m)
+		}
+	}
+	if len(metas) == 0 {
+		return nil // bbolt: ErrInvalid
+	}
+	m := metas[0]
+	if len(metas) == 2 && metas[1].txid > m.txid {
+		m = metas[1]
+	}
+	ps := int64(m.pageSize)
+	if ps < 512 || uint64(size) < m.pgid*uint64(ps) && m.pgid > 0 {
+		return &CorruptError{File: path, Offset: size, Reason: fmt.Sprintf("truncated: %d bytes, but its meta page says it has %d pages of %d bytes", size, m.pgid, ps)}
+	}
+	if m.freelist != boltNoFreelist {
+		off := int64(m.freelist) * ps
+		hdr := make([]byte, boltPageHeader)
+		if m.freelist >= m.pgid || off+boltPageHeader > size {
+			return &CorruptError{File: path, Offset: off, Reason: fmt.Sprintf("its freelist page %d is beyond the end of the file", m.freelist)}
+		}
+		if _, err := f.ReadAt(hdr, off); err != nil {
+			return &CorruptError{File: path, Offset: off, Reason: "freelist page unreadable: " + err.Error()}
+		}
+		id, flags := binary.LittleEndian.Uint64(hdr), binary.LittleEndian.Uint16(hdr[8:])
+		overflow := int64(binary.LittleEndian.Uint32(hdr[12:]))
+		if id != m.freelist || flags&boltFreelistFlag == 0 || off+(1+overflow)*ps > size {
+			return &CorruptError{File: path, Offset: off, Reason: fmt.Sprintf("page %d, which its meta page names as the freelist, is not a freelist page", m.freelist)}
+		}
+	}
+	return nil
 }
