@@ -172,3 +172,51 @@ func TestEventWaitsForEndpoint(t *testing.T) {
 	mu.Unlock()
 	eventually(t, "the event runs once the endpoint is known", func() bool { return p.count() == 1 })
 }
+
+// TestEventRetryStateSurvivesRestart: an event's failed attempts and the
+// time of its next one are stored, so a restart neither forgets the
+// attempts made (retrying forever) nor runs the retry before its time.
+func TestEventRetryStateSurvivesRestart(t *testing.T) {
+	needExec(t)
+	dir := t.TempDir()
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnvOn(t, st, dispatch.Options{})
+	e.svc.async.funcErrorDelays = []time.Duration{time.Hour, 2 * time.Hour}
+	e.create(t, "fn", bootstrapZip)
+	out, err := e.client.Invoke(context.Background(), &awslambda.InvokeInput{
+		FunctionName: aws.String("fn"), InvocationType: types.InvocationTypeEvent,
+		Payload: []byte(`{"action":"error","message":"fails"}`),
+	})
+	if err != nil || out.StatusCode != 202 {
+		t.Fatalf("Event: %v, %v", out, err)
+	}
+	stored := func(st *store.Store) (ev queuedEvent) {
+		_ = st.ForEach(bucketEvents, func(_, v []byte) error { return json.Unmarshal(v, &ev) })
+		return ev
+	}
+	eventually(t, "the first attempt is recorded", func() bool { return stored(st).FuncErrors == 1 })
+	if ev := stored(st); time.Until(ev.NotBefore) < 50*time.Minute {
+		t.Fatalf("next attempt at %v: want an hour after the first", ev.NotBefore)
+	}
+	if err := e.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// 90 minutes later (by the service's clock) the retry is due.
+	st2, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := func() time.Time { return time.Now().Add(90 * time.Minute) }
+	newTestEnvOn(t, st2, dispatch.Options{}, func(o *Options) { o.Now = later })
+	eventually(t, "the second attempt runs after the restart and is recorded", func() bool { return stored(st2).FuncErrors == 2 })
+	if ev := stored(st2); ev.NotBefore.Sub(later()) < time.Minute {
+		t.Fatalf("third attempt at %v: want two minutes after the second (Lambda's backoff)", ev.NotBefore)
+	}
+}
