@@ -31,6 +31,7 @@ func newLocalServeCmd(a *app) *cobra.Command {
 		account     string
 		maxConc     int
 		noEnforce   bool
+		salvage     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -66,10 +67,13 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 			logger := slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			emu, err := emulator.Open(emulator.Options{
 				DataDir: a.cfg.DataDir, InMemory: inMemory, Account: account,
-				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger,
+				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger, Salvage: salvage,
 			})
 			if err != nil {
 				return fmt.Errorf("local serve: %w", err)
+			}
+			if salvage {
+				fmt.Fprintln(a.io.ErrOut, emu.Salvaged())
 			}
 			url, err := emu.Listen(addr)
 			if err != nil {
@@ -112,5 +116,6 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 	f.StringVar(&account, "account", "", "account id of a new data dir (default 000000000000)")
 	f.IntVar(&maxConc, "max-concurrency", 32, "warm instances per function")
 	f.BoolVar(&noEnforce, "no-enforce", false, "do not evaluate IAM for issued credentials")
+	f.BoolVar(&salvage, "salvage", false, "start over a damaged data dir: recover every intact record, keep damaged files as *.corrupt, report what was lost")
 	return cmd
 }

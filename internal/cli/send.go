@@ -413,6 +413,9 @@ func writeLoadReport(w io.Writer, st *ui.Styles, fn, amount string, r invoke.Loa
 	fmt.Fprintf(&b, "  %-11s p50 %s  p95 %s  p99 %s  max %s\n", "latency",
 		formatLatency(r.P50), formatLatency(r.P95), formatLatency(r.P99), formatLatency(r.Max))
 	fmt.Fprintf(&b, "  %-11s %d\n", "notified", r.Notified)
+	if r.StoppedEarly != "" {
+		fmt.Fprintf(&b, "  %-11s %s after %d of %d orders; %d acknowledged\n", "stopped", r.StoppedEarly, r.Count, r.Requested, r.Acknowledged)
+	}
 	if r.Errors == 0 {
 		fmt.Fprintf(&b, "  %-11s %s\n", "errors", st.OK.Render("0"))
 	} else {

@@ -61,6 +61,9 @@ type Options struct {
 	// (STS issuing them, the dispatcher checking them); default time.Now.
 	// Tests move it forward to prove expired credentials are refused.
 	Now func() time.Time
+	// Salvage starts over a damaged store (see store.Options.Salvage)
+	// instead of refusing; Salvaged reports what was lost.
+	Salvage bool
 }
 
 // Emulator is a running local AWS.
@@ -98,7 +101,7 @@ func Open(opts Options) (*Emulator, error) {
 	if !opts.InMemory && opts.DataDir == "" {
 		return nil, errors.New("emulator: a data dir is required (or in-memory)")
 	}
-	st, err := store.Open(opts.DataDir, store.Options{InMemory: opts.InMemory})
+	st, err := store.Open(opts.DataDir, store.Options{InMemory: opts.InMemory, Salvage: opts.Salvage})
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +222,9 @@ func (e *Emulator) fixAccount() (string, error) {
 	return account, nil
 }
 
+// Salvaged is what opening with Options.Salvage recovered and lost.
+func (e *Emulator) Salvaged() store.SalvageReport { return e.store.Salvaged() }
+
 // Account is the emulator's account id.
 func (e *Emulator) Account() string { return e.account }
 
@@ -275,6 +281,9 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 	e.closed = true
 	servers := e.servers
 	e.mu.Unlock()
+	if e.lambda != nil {
+		e.lambda.StopEvents() // before the endpoint goes, so no event attempt fails for want of it
+	}
 	var errs []error
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {

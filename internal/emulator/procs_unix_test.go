@@ -78,10 +78,10 @@ func serve(t testing.TB, dataDir string) *server {
 	return s
 }
 
-func startServe(t testing.TB, dataDir string) (*server, error) {
+func startServe(t testing.TB, dataDir string, flags ...string) (*server, error) {
 	t.Helper()
 	bin := ordersBinary(t)
-	cmd := exec.Command(bin, "local", "serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"local", "serve", "--data-dir", dataDir, "--addr", "127.0.0.1:0"}, flags...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	buf := &strings.Builder{}
 	s := &server{cmd: cmd, buf: buf, stderr: &syncWriter{w: buf}, exited: make(chan struct{})}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/orders-dev/orders/internal/awsapi"
@@ -38,12 +39,18 @@ type LoadReport struct {
 	// report says why, not only how often.
 	ErrorSamples map[string]string `json:"errorSamples,omitempty"`
 	Notified     int               `json:"notified"` // invocations that published a notification
-	Duration     time.Duration     `json:"durationMs"`
-	Throughput   float64           `json:"throughput"` // completed invocations per second of Duration
-	P50          time.Duration     `json:"p50Ms"`
-	P95          time.Duration     `json:"p95Ms"`
-	P99          time.Duration     `json:"p99Ms"`
-	Max          time.Duration     `json:"maxMs"`
+	// Acknowledged is the invocations that succeeded: orders the function
+	// took (stored, or recognised as duplicates).
+	Acknowledged int `json:"acknowledged"`
+	// StoppedEarly says why the run stopped before Requested, when it gave
+	// up on an unreachable endpoint ("" otherwise).
+	StoppedEarly string        `json:"stoppedEarly,omitempty"`
+	Duration     time.Duration `json:"durationMs"`
+	Throughput   float64       `json:"throughput"` // completed invocations per second of Duration
+	P50          time.Duration `json:"p50Ms"`
+	P95          time.Duration `json:"p95Ms"`
+	P99          time.Duration `json:"p99Ms"`
+	Max          time.Duration `json:"maxMs"`
 }
 
 // MarshalJSON writes the durations as milliseconds (fractional), under the
@@ -61,6 +68,25 @@ func (r LoadReport) MarshalJSON() ([]byte, error) {
 	// The outer fields shadow the embedded ones with the same JSON names.
 	return json.Marshal(ms{plain: plain(r), Duration: millis(r.Duration),
 		P50: millis(r.P50), P95: millis(r.P95), P99: millis(r.P99), Max: millis(r.Max)})
+}
+
+// maxConnFailures is how many invocations in a row may fail to reach the
+// endpoint at all (connection refused or reset, after the SDK's own
+// retries) before a load run stops: by then the endpoint is down — a
+// killed emulator, a wrong URL — and every remaining order would only
+// spend its retries and backoff the same way (126 s for a run against a
+// killed emulator). A few in a row can still be a blip (a restart, a full
+// accept queue); eight is well past that and still quick.
+const maxConnFailures = 8
+
+// ErrEndpointUnreachable is the error of a load run stopped early because
+// the endpoint refused or dropped maxConnFailures invocations in a row.
+var ErrEndpointUnreachable = errors.New("the endpoint is unreachable")
+
+// isConnFailure says whether err is a failure to reach the endpoint at
+// all, as opposed to an answer (even an error answer) from it.
+func isConnFailure(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // loadIDPrefix starts every load order id; with the run's own random part
@@ -87,15 +113,35 @@ func Load(ctx context.Context, client awsapi.Lambda, functionName string, opts L
 		return LoadReport{}, err
 	}
 
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	var (
 		mu        sync.Mutex
 		latencies = make([]time.Duration, 0, opts.Count)
 		rep       = LoadReport{Requested: opts.Count, Concurrency: workers, ErrorsByType: map[string]int{}}
+		connFails int   // consecutive invocations that could not reach the endpoint
+		lastConn  error // the last of them
 	)
 	record := func(o Outcome, err error) {
 		mu.Lock()
 		defer mu.Unlock()
+		if rep.StoppedEarly != "" {
+			return // finished after the run gave up: not counted
+		}
 		rep.Count++
+		if err != nil && isConnFailure(err) {
+			connFails++
+			lastConn = err
+			if connFails >= maxConnFailures {
+				rep.StoppedEarly = fmt.Sprintf("%d invocations in a row could not reach the endpoint", connFails)
+				stop()
+			}
+		} else {
+			connFails = 0
+		}
+		if err == nil {
+			rep.Acknowledged++
+		}
 		if err != nil {
 			kind, msg := errorKind(err)
 			rep.Errors++
@@ -130,8 +176,8 @@ func Load(ctx context.Context, client awsapi.Lambda, functionName string, opts L
 					record(Outcome{}, err)
 					continue
 				}
-				o, err := Send(ctx, client, functionName, ev, false)
-				if ctx.Err() != nil {
+				o, err := Send(runCtx, client, functionName, ev, false)
+				if runCtx.Err() != nil {
 					return // abandoned by cancellation: neither success nor failure
 				}
 				record(o, err)
@@ -142,7 +188,7 @@ feed:
 	for n := 1; n <= opts.Count; n++ {
 		select {
 		case jobs <- n:
-		case <-ctx.Done():
+		case <-runCtx.Done():
 			break feed
 		}
 	}
@@ -162,6 +208,10 @@ feed:
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("load run stopped after %d of %d invocations: %w", rep.Count, opts.Count, err)
+	}
+	if rep.StoppedEarly != "" {
+		return rep, fmt.Errorf("load run stopped after %d of %d invocations (%d acknowledged): %w: %s; the last: %v",
+			rep.Count, opts.Count, rep.Acknowledged, ErrEndpointUnreachable, rep.StoppedEarly, lastConn)
 	}
 	return rep, nil
 }

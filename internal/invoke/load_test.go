@@ -247,7 +247,7 @@ func TestLoadRejectsBadOptions(t *testing.T) {
 
 func TestLoadReportJSON(t *testing.T) {
 	rep := LoadReport{Requested: 3, Concurrency: 2, Count: 3, Errors: 1, ErrorsByType: map[string]int{"ValidationError": 1},
-		Notified: 2, Duration: 1500 * time.Millisecond, Throughput: 2, P50: 1500 * time.Microsecond,
+		Notified: 2, Acknowledged: 2, Duration: 1500 * time.Millisecond, Throughput: 2, P50: 1500 * time.Microsecond,
 		P95: 2 * time.Millisecond, P99: 3 * time.Millisecond, Max: 4 * time.Millisecond}
 	b, err := json.Marshal(rep)
 	if err != nil {
@@ -258,7 +258,7 @@ func TestLoadReportJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{"requested": 3.0, "concurrency": 2.0, "count": 3.0, "errors": 1.0,
-		"errorsByType": map[string]any{"ValidationError": 1.0}, "notified": 2.0, "durationMs": 1500.0,
+		"errorsByType": map[string]any{"ValidationError": 1.0}, "notified": 2.0, "acknowledged": 2.0, "durationMs": 1500.0,
 		"throughput": 2.0, "p50Ms": 1.5, "p95Ms": 2.0, "p99Ms": 3.0, "maxMs": 4.0}
 	if len(got) != len(want) {
 		t.Errorf("JSON = %s", b)

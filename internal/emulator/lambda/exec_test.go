@@ -509,7 +509,7 @@ func TestFunctionEnvironment(t *testing.T) {
 	}
 
 	// Without Options.Endpoint, functions reach the URL the Invoke came to.
-	e2 := newTestEnv(t)
+	e2 := newTestEnv(t, func(o *Options) { o.Endpoint = nil })
 	e2.create(t, "fn", bootstrapZip)
 	r = ok(t, e2.invoke(t, "fn", map[string]any{"action": "env", "env": []string{"AWS_ENDPOINT_URL"}}))
 	if r.Env["AWS_ENDPOINT_URL"] != e2.url {
@@ -568,7 +568,7 @@ func TestEventInvocationsSurviveRestart(t *testing.T) {
 	e.create(t, "fn", bootstrapZip)
 	// Queue an event by hand, as if the emulator died before running it.
 	ev := queuedEvent{Key: "00000000000000000001-000001", Region: "us-east-1", Name: "fn", RequestID: "11111111-2222-3333-4444-555555555555",
-		Payload: []byte(`{"action":"print","lines":["replayed"]}`), Endpoint: e.url, Queued: time.Now()}
+		Payload: []byte(`{"action":"print","lines":["replayed"]}`), Queued: time.Now()}
 	b, _ := json.Marshal(ev)
 	if err := st.Write(store.Put(bucketEvents, ev.Key, b)); err != nil {
 		t.Fatal(err)

@@ -75,7 +75,8 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, call *service.C
 		w.WriteHeader(http.StatusNoContent)
 		return 0, nil, nil
 	case "Event":
-		if err := s.async.enqueue(rec, call.RequestID, payload, s.endpoint(call.Endpoint)); err != nil {
+		s.reached.Store(call.Endpoint)
+		if err := s.async.enqueue(rec, call.RequestID, payload); err != nil {
 			return 0, nil, service.Internal(err)
 		}
 		h.Set("Content-Length", "0")
@@ -108,14 +109,19 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, call *service.C
 	return 0, nil, nil
 }
 
-// endpoint is the URL functions reach the emulator at.
+// endpoint is the URL functions reach the emulator at: Options.Endpoint,
+// else fallback, else the URL the latest Event invoke reached.
 func (s *Service) endpoint(fallback string) string {
 	if s.opts.Endpoint != nil {
 		if e := s.opts.Endpoint(); e != "" {
 			return e
 		}
 	}
-	return fallback
+	if fallback != "" {
+		return fallback
+	}
+	e, _ := s.reached.Load().(string)
+	return e
 }
 
 // traceID makes an X-Ray trace header value as Lambda hands runtimes.

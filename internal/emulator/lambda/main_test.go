@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,11 +195,13 @@ func newTestEnv(t testing.TB, opts ...envOption) *testEnv {
 func newTestEnvOn(t testing.TB, st *store.Store, dopts dispatch.Options, opts ...envOption) *testEnv {
 	t.Helper()
 	e := &testEnv{st: st, logs: newFakeLogs(), creds: &fakeCreds{}}
+	var url atomic.Value // the server's URL, known once it listens
 	o := Options{
 		Roles:       fakeRoles{testRole: true},
 		Credentials: e.creds,
 		Logs:        e.logs,
 		CodeDir:     t.TempDir(),
+		Endpoint:    func() string { u, _ := url.Load().(string); return u },
 	}
 	for _, fn := range opts {
 		fn(&o)
@@ -212,6 +215,7 @@ func newTestEnvOn(t testing.TB, st *store.Store, dopts dispatch.Options, opts ..
 	svc.Register(d)
 	cfg, srv := emutest.Config(t, d)
 	e.url = srv.URL
+	url.Store(srv.URL)
 	t.Cleanup(func() {
 		_ = svc.Close()
 		_ = st.Close()

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
@@ -68,6 +69,8 @@ type Options struct {
 	Logs        Logs        // nil: function logs are discarded (Tail still works)
 	// Endpoint is the emulator's own base URL, handed to functions as
 	// AWS_ENDPOINT_URL. Nil or "" falls back to the URL the Invoke reached.
+	// Queued Event invocations ask it at each attempt (the emulator may
+	// have restarted on another port) and wait while it returns "".
 	Endpoint func() string
 	// CodeDir holds unpacked code, one directory per CodeSha256 (the data
 	// dir's lambda-code); it must not be writable by others. Default: a
@@ -119,6 +122,7 @@ type Service struct {
 	logs    *shipper
 	spawner *spawner
 	async   *asyncRunner
+	reached atomic.Value // string: the URL the latest Event invoke reached
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc

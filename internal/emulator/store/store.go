@@ -50,6 +50,8 @@ type Store struct {
 	closeMu  sync.RWMutex
 	closed   bool
 	closeErr error
+
+	salvaged SalvageReport
 }
 
 type write struct {
@@ -62,6 +64,14 @@ type Options struct {
 	// InMemory keeps the store in a temporary file that is removed on Close,
 	// without fsync: for throwaway runs and tests.
 	InMemory bool
+	// Salvage opens over damaged files instead of refusing (CorruptError):
+	// every intact log record is applied, damaged ones skipped, a corrupt
+	// emulator.db rebuilt from what can be read of it and the log, damaged
+	// files kept beside with a .corrupt suffix; Salvaged reports the loss.
+	Salvage bool
+
+	// openFile opens the log's segment files (os.OpenFile); tests make it fail.
+	openFile func(name string, flag int, perm os.FileMode) (*os.File, error)
 }
 
 // FileName is the store's file inside a data dir.
@@ -86,19 +96,38 @@ func Open(dataDir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create data dir %s: %w", dataDir, err)
 		}
 		s.path = filepath.Join(dataDir, FileName)
+		if err := s.checkStoreFile(dataDir, opts.Salvage); err != nil {
+			return nil, err
+		}
 	}
-	db, err := bolt.Open(s.path, 0o600, bo)
+	db, err := openBolt(s.path, bo)
+	var damaged *CorruptError
+	if errors.As(err, &damaged) && opts.Salvage && !opts.InMemory {
+		db, err = s.rebuildBolt(bo, damaged)
+	}
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			return nil, fmt.Errorf("open %s: %w", dataDir, ErrInUse)
+		}
+		if errors.As(err, &damaged) {
+			return nil, err // names the file already
 		}
 		return nil, fmt.Errorf("open store %s: %w", s.path, err)
 	}
 	s.db = db
 	if !opts.InMemory {
-		if s.wal, err = openWAL(dataDir, db); err != nil {
+		if s.wal, err = openWAL(dataDir, db, opts, &s.salvaged); err != nil {
 			_ = db.Close()
+			var ce *CorruptError
+			if errors.As(err, &ce) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("open store %s: %w", dataDir, err)
+		}
+		if err := markCreated(dataDir); err != nil {
+			_ = s.wal.close()
+			_ = db.Close()
+			return nil, err
 		}
 	}
 	go s.commitLoop()

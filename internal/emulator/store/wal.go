@@ -63,16 +63,20 @@ type segment struct {
 }
 
 type wal struct {
-	dir string
-	db  *bolt.DB
+	dir      string
+	db       *bolt.DB
+	openFile func(name string, flag int, perm os.FileMode) (*os.File, error)
 
 	// mu guards the fields below. The commit loop holds it while it writes
 	// and syncs a record, so a rotation never splits a record.
-	mu      sync.Mutex
-	active  *segment
+	mu     sync.Mutex
+	active *segment
+	// spare is the next segment, created ahead (under ckMu) so a rotation
+	// needs no new file descriptor when the process is at its limit.
+	spare   *segment
 	sealed  []*segment // no longer written, not yet in bbolt; oldest first
 	pending int64      // bytes logged and not yet in bbolt
-	failed  error      // sticky: after an I/O error the log takes no more writes
+	failed  error      // sticky: after a failed write or sync the log takes no more writes
 
 	ckMu sync.Mutex // one checkpoint at a time
 
@@ -86,16 +90,22 @@ func segmentPath(dir string, n uint64) string {
 }
 
 // openWAL replays the log segments a previous process left into db, removes
-// them and starts a new segment.
-func openWAL(dir string, db *bolt.DB) (*wal, error) {
-	w := &wal{dir: dir, db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
-	last, err := w.replay()
+// them and starts a new segment. Damage other than a torn tail of the
+// newest segment is a CorruptError, unless salvage (then it is skipped and
+// reported in rep).
+func openWAL(dir string, db *bolt.DB, opts Options, rep *SalvageReport) (*wal, error) {
+	w := &wal{dir: dir, db: db, openFile: opts.openFile, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
+	if w.openFile == nil {
+		w.openFile = os.OpenFile
+	}
+	last, err := w.replay(opts.Salvage, rep)
 	if err != nil {
 		return nil, err
 	}
 	if w.active, err = w.createSegment(last + 1); err != nil {
 		return nil, err
 	}
+	w.spare, _ = w.createSegment(last + 2) // best effort: rotation makes one if missing
 	go w.loop()
 	return w, nil
 }
@@ -123,10 +133,14 @@ func (w *wal) segments() ([]uint64, error) {
 }
 
 // replay applies the records of every segment bbolt has not absorbed, in
-// order, up to the first incomplete or corrupt record (a torn write at the
-// moment of a crash, never acknowledged), then removes the segments. It
-// returns the highest segment number seen.
-func (w *wal) replay() (uint64, error) {
+// order, then removes the segments. It returns the highest segment number
+// seen. Only the newest segment may end in a torn record (a write cut
+// short by a crash, never acknowledged): it is dropped. Any other damaged
+// record was acknowledged, as were those after it, so replay refuses
+// (leaving every file as it is) rather than silently lose them — unless
+// salvage, which applies every intact record, skips the damaged ones,
+// reports them in rep and keeps each damaged segment aside (.corrupt).
+func (w *wal) replay(salvage bool, rep *SalvageReport) (uint64, error) {
 	ns, err := w.segments()
 	if err != nil {
 		return 0, err
@@ -136,22 +150,35 @@ func (w *wal) replay() (uint64, error) {
 		return 0, err
 	}
 	last := applied
+	// The newest segment that holds anything is the one a crash may have
+	// cut short; later ones are empty spares.
+	newest := -1
+	for i, n := range ns {
+		if fi, err := os.Stat(segmentPath(w.dir, n)); err == nil && fi.Size() > 0 {
+			newest = i
+		}
+	}
 	var payloads [][]byte
-	torn := false
-	for _, n := range ns {
+	var damaged []string
+	for i, n := range ns {
 		last = max(last, n)
-		if n <= applied || torn {
+		if n <= applied {
 			continue
 		}
-		b, err := os.ReadFile(segmentPath(w.dir, n))
+		path := segmentPath(w.dir, n)
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return 0, fmt.Errorf("read write-ahead log: %w", err)
 		}
-		recs, complete := parseRecords(b)
+		recs, bad := scanSegment(path, b, i == newest)
+		if len(bad) > 0 {
+			if !salvage {
+				return 0, &CorruptError{File: path, Offset: bad[0].Offset, Reason: bad[0].Reason}
+			}
+			rep.Losses = append(rep.Losses, bad...)
+			damaged = append(damaged, path)
+		}
 		payloads = append(payloads, recs...)
-		// Records after a damaged one, here or in a later segment, cannot
-		// be applied without the ones lost: stop at a consistent prefix.
-		torn = !complete
 	}
 	if len(ns) > 0 {
 		err := w.db.Update(func(tx *bolt.Tx) error {
@@ -164,6 +191,14 @@ func (w *wal) replay() (uint64, error) {
 		})
 		if err != nil {
 			return 0, fmt.Errorf("replay write-ahead log: %w", err)
+		}
+		if rep != nil {
+			rep.Recovered += len(payloads)
+		}
+	}
+	for _, path := range damaged {
+		if err := os.Rename(path, path+corruptSuffix); err != nil {
+			return 0, fmt.Errorf("salvage: keep %s aside: %w", path, err)
 		}
 	}
 	for _, n := range ns {
@@ -204,28 +239,160 @@ func markAbsorbed(tx *bolt.Tx, n uint64) error {
 // parseRecords splits a segment into record payloads; complete is false
 // when it ends in a partial or corrupt record.
 func parseRecords(b []byte) (payloads [][]byte, complete bool) {
-	for len(b) > 0 {
-		if len(b) < recordHeader {
+	for off := 0; off < len(b); {
+		n, ok := recordAt(b, off)
+		if !ok {
 			return payloads, false
 		}
-		n := binary.LittleEndian.Uint32(b[0:4])
-		sum := binary.LittleEndian.Uint32(b[4:8])
-		if n == 0 || uint64(n) > uint64(len(b)-recordHeader) {
-			return payloads, false
-		}
-		p := b[recordHeader : recordHeader+int(n)]
-		if crc32.Checksum(p, castagnoli) != sum {
-			return payloads, false
-		}
-		payloads = append(payloads, p)
-		b = b[recordHeader+int(n):]
+		payloads = append(payloads, b[off+recordHeader:off+n])
+		off += n
 	}
 	return payloads, true
 }
 
+// recordAt is the length (header included) of an intact record at off.
+func recordAt(b []byte, off int) (int, bool) {
+	if len(b)-off < recordHeader {
+		return 0, false
+	}
+	n := binary.LittleEndian.Uint32(b[off:])
+	sum := binary.LittleEndian.Uint32(b[off+4:])
+	if n == 0 || uint64(n) > uint64(len(b)-off-recordHeader) {
+		return 0, false
+	}
+	end := off + recordHeader + int(n)
+	if crc32.Checksum(b[off+recordHeader:end], castagnoli) != sum {
+		return 0, false
+	}
+	return recordHeader + int(n), true
+}
+
+// scanSegment returns the intact records of a segment and the damaged
+// stretches between them. A damaged stretch at the end of the newest
+// segment that looks like a torn write is dropped silently.
+//
+// Telling a torn write from damage (the idea, not the code, of etcd's WAL
+// decoder): a crash mid-append leaves the last record incomplete — its
+// header or payload cut short by the end of the file, or never written
+// beyond zeros (a sector of it all zeros) — and nothing intact after it,
+// since records are appended one at a time. A record that fails its
+// checksum with intact records after it, or a bad record in an older
+// segment (synced before the next was started), is damage.
+func scanSegment(path string, b []byte, newest bool) (recs [][]byte, bad []Loss) {
+	for off := 0; off < len(b); {
+		if n, ok := recordAt(b, off); ok {
+			recs = append(recs, b[off+recordHeader:off+n])
+			off += n
+			continue
+		}
+		next := resync(b, off)
+		if newest && next == len(b) && tornTail(b, off) {
+			return recs, bad
+		}
+		bad = append(bad, Loss{File: path, Offset: int64(off), Bytes: int64(next - off), Reason: badRecordReason(b, off)})
+		off = next
+	}
+	return recs, bad
+}
+
+// resync is the offset of the next intact record after a damaged one at
+// off (len(b) when there is none). Its length field is tried first; then
+// every later offset, the checksum ruling out chance matches.
+func resync(b []byte, off int) int {
+	if len(b)-off >= recordHeader {
+		if n := int(binary.LittleEndian.Uint32(b[off:])); n > 0 && n <= len(b)-off-recordHeader {
+			if next := off + recordHeader + n; next == len(b) {
+				// The damaged record ends the segment, by its own length.
+			} else if _, ok := recordAt(b, next); ok {
+				return next
+			}
+		}
+	}
+	for p := off + 1; p+recordHeader < len(b); p++ {
+		if _, ok := recordAt(b, p); ok {
+			return p
+		}
+	}
+	return len(b)
+}
+
+// sectorSize is the unit a disk writes atomically (or not at all).
+const sectorSize = 512
+
+// tornTail says whether the damaged stretch from off to the end of b is a
+// write cut short by a crash.
+func tornTail(b []byte, off int) bool {
+	rest := b[off:]
+	if len(rest) < recordHeader {
+		return true
+	}
+	n := uint64(binary.LittleEndian.Uint32(rest))
+	if n+recordHeader > uint64(len(rest)) {
+		return true // cut short
+	}
+	if n+recordHeader < uint64(len(rest)) {
+		return allZero(rest[n+recordHeader:]) && zeroSector(b, off, off+int(n)+recordHeader) // zeros after a zeroed record
+	}
+	return zeroSector(b, off, len(b))
+}
+
+// zeroSector says whether [from, to) covers or touches a sector-aligned
+// stretch of b that is all zeros (one the crash never wrote), or is all
+// zeros itself.
+func zeroSector(b []byte, from, to int) bool {
+	if allZero(b[from:to]) {
+		return true
+	}
+	for s := from - from%sectorSize; s < to; s += sectorSize {
+		lo, hi := max(s, from), min(s+sectorSize, to)
+		if hi > lo && allZero(b[lo:hi]) && (hi-lo == sectorSize || hi == to) {
+			return true
+		}
+	}
+	return false
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func badRecordReason(b []byte, off int) string {
+	rest := b[off:]
+	if len(rest) < recordHeader {
+		return "write-ahead log record header cut short"
+	}
+	n := uint64(binary.LittleEndian.Uint32(rest))
+	switch {
+	case n == 0:
+		return "write-ahead log record of length 0"
+	case n+recordHeader > uint64(len(rest)):
+		return fmt.Sprintf("write-ahead log record of %d bytes runs past the end of the segment", n)
+	}
+	return "write-ahead log record fails its CRC-32C checksum"
+}
+
+// nextSegment is segment n: the spare made ahead, or a new one. Called
+// under ckMu.
+func (w *wal) nextSegment(n uint64) (*segment, error) {
+	if sp := w.spare; sp != nil {
+		w.spare = nil
+		if sp.n == n {
+			return sp, nil
+		}
+		_ = sp.f.Close()
+		_ = os.Remove(sp.path)
+	}
+	return w.createSegment(n)
+}
+
 func (w *wal) createSegment(n uint64) (*segment, error) {
 	path := segmentPath(w.dir, n)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	f, err := w.openFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create write-ahead log segment: %w", err)
 	}
@@ -422,19 +589,20 @@ func (w *wal) checkpoint() error {
 	}
 	if rotate {
 		// Made outside mu (it syncs the directory): writes go on meanwhile.
-		next, err := w.createSegment(n)
-		w.mu.Lock()
+		next, err := w.nextSegment(n)
 		if err != nil {
-			err = w.failLocked(err)
-			w.mu.Unlock()
+			// Not sticky: nothing was written, writes go on into the
+			// active segment, and the next checkpoint tries again.
 			return err
 		}
+		w.mu.Lock()
 		old := w.active
 		_ = old.f.Close() // synced record by record
 		old.f = nil
 		w.sealed = append(w.sealed, old)
 		w.active = next
 		w.mu.Unlock()
+		w.spare, _ = w.createSegment(n + 1) // best effort, as in openWAL
 	}
 	w.mu.Lock()
 	done := slices.Clone(w.sealed)
@@ -477,6 +645,13 @@ func (w *wal) close() error {
 	close(w.stop)
 	<-w.loopDone
 	err := w.checkpoint()
+	w.ckMu.Lock()
+	if sp := w.spare; sp != nil {
+		w.spare = nil
+		_ = sp.f.Close()
+		_ = os.Remove(sp.path)
+	}
+	w.ckMu.Unlock()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.active.f != nil {

@@ -59,6 +59,16 @@ func handle(ctx context.Context, ev event) (map[string]any, error) {
 			return nil, err
 		}
 		out["file"] = string(b)
+	case "ping":
+		// Reach the emulator the function was pointed at, as the SDK would.
+		resp, err := http.Get(os.Getenv("AWS_ENDPOINT_URL") + "/ping/" + ev.Message)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("ping: %s", resp.Status)
+		}
 	case "env":
 		m := map[string]string{}
 		for _, k := range ev.Env {
