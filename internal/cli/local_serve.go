@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -77,7 +76,7 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 				return fmt.Errorf("local serve: %w", err)
 			}
 			if !inMemory {
-				if err := emulator.WriteEndpoint(a.cfg.DataDir, emulator.Endpoint{URL: url, PID: os.Getpid(), Account: emu.Account(), Started: time.Now().UTC()}); err != nil {
+				if err := emulator.WriteEndpoint(a.cfg.DataDir, emu.Advertised()); err != nil {
 					_ = emu.Close()
 					return fmt.Errorf("local serve: %w", err)
 				}

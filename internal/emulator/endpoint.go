@@ -21,6 +21,11 @@ type Endpoint struct {
 	PID     int       `json:"pid"`
 	Account string    `json:"account"`
 	Started time.Time `json:"started"`
+	// Instance, DataDir and Region identify the server (see Check): a
+	// later process on the same port has another instance id.
+	Instance string `json:"instance,omitempty"`
+	DataDir  string `json:"dataDir,omitempty"`
+	Region   string `json:"region,omitempty"`
 }
 
 // WriteEndpoint records ep in dataDir atomically (write, then rename).
