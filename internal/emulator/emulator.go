@@ -80,13 +80,13 @@ type Emulator struct {
 	// the same data dir or port later; started is when it opened.
 	instance string
 	started  time.Time
-	iam     *iam.Service
-	sts     *sts.Service
-	logs    *logs.Service
-	sqs     *sqs.Service
-	sns     *sns.Service
-	ddb     *dynamodb.Service
-	lambda  *lambda.Service
+	iam      *iam.Service
+	sts      *sts.Service
+	logs     *logs.Service
+	sqs      *sqs.Service
+	sns      *sns.Service
+	ddb      *dynamodb.Service
+	lambda   *lambda.Service
 
 	mu       sync.Mutex
 	endpoint string

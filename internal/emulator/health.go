@@ -184,4 +184,3 @@ func trimSlash(s string) string {
 	}
 	return s
 }
-
