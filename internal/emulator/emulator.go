@@ -76,22 +76,23 @@ type Emulator struct {
 	store   *store.Store
 	account string
 	handler *dispatch.Server
-	// instance tells this process's emulator from any other that serves
-	// the same data dir or port later; started is when it opened.
-	instance string
-	started  time.Time
-	iam      *iam.Service
-	sts      *sts.Service
-	logs     *logs.Service
-	sqs      *sqs.Service
-	sns      *sns.Service
-	ddb      *dynamodb.Service
-	lambda   *lambda.Service
+	iam     *iam.Service
+	sts     *sts.Service
+	logs    *logs.Service
+	sqs     *sqs.Service
+	sns     *sns.Service
+	ddb     *dynamodb.Service
+	lambda  *lambda.Service
 
 	mu       sync.Mutex
 	endpoint string
 	servers  []*http.Server
 	closed   bool
+
+	// instance tells this process's emulator from any other that serves
+	// the same data dir or port later; started is when it opened.
+	instance string
+	started  time.Time
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
