@@ -1,11 +1,7 @@
 package cli
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -34,12 +30,8 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 				n := a.cfg.Names()
 				fmt.Fprintf(a.io.ErrOut, "This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages,\nfunction %s, role %s and log group %s.\n",
 					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup)
-				ok, err := confirm(a.io.In, a.io.ErrOut, "Delete them? [y/N] ")
-				if err != nil {
+				if err := a.confirm(ctx, "Delete them? [y/N] ", "destroy cancelled; nothing was deleted"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("destroy cancelled; nothing was deleted")
 				}
 			}
 			return a.runSteps(ctx, "destroy", Stack.Destroy)
@@ -47,21 +39,4 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 	}
 	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
 	return cmd
-}
-
-// confirm asks a yes/no question; anything but y or yes is no.
-func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
-	fmt.Fprint(out, question)
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, fmt.Errorf("read answer: %w", err)
-	}
-	if errors.Is(err, io.EOF) {
-		fmt.Fprintln(out)
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
 }

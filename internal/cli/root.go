@@ -135,7 +135,11 @@ func (a *app) report(ctx context.Context, cmd *cobra.Command, err error) int {
 	}
 	w := a.io.ErrOut
 	var ue *usageError
+	var xe *exitError
 	switch {
+	case errors.As(err, &xe):
+		fmt.Fprintf(w, "orders: %v\n", err)
+		return xe.code
 	case !a.started: // cobra refused the command line: flags, arguments, unknown command
 		fmt.Fprintf(w, "orders: %v\n", err)
 		if cmd != nil {
