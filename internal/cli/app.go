@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,8 @@ type app struct {
 
 	clients *awsapi.Clients // built on first use
 	closers []func() error
+
+	printedJSON bool // the run's one JSON document is out
 }
 
 func newApp(o Options) *app {
@@ -101,6 +104,7 @@ func (a *app) jsonOutput() bool { return a.cfg.Output == config.OutputJSON }
 
 // printJSON writes v as the run's one JSON document on stdout.
 func (a *app) printJSON(v any) error {
+	a.printedJSON = true
 	enc := json.NewEncoder(a.io.Out)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -115,4 +119,34 @@ func (a *app) close() error {
 	}
 	a.closers = nil
 	return errors.Join(errs...)
+}
+
+// failureDoc is the JSON document of a run that failed before its command
+// printed its own: every command's --output json prints exactly one
+// document, with ok false and the error, whatever went wrong.
+type failureDoc struct {
+	Command string `json:"command"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error"`
+}
+
+// printFailure prints failureDoc for cmd when --output json was asked for
+// and nothing was printed yet.
+func (a *app) printFailure(cmd *cobra.Command, msg string) {
+	if a.printedJSON || cmd == nil {
+		return
+	}
+	json := a.jsonOutput()
+	if !a.started || a.cfg.Output == "" { // refused before the configuration was resolved
+		f := cmd.Flags().Lookup(config.FlagOutput)
+		json = f != nil && f.Value.String() == config.OutputJSON
+	}
+	if !json {
+		return
+	}
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if cmd == cmd.Root() {
+		name = ""
+	}
+	_ = a.printJSON(failureDoc{Command: name, Error: msg})
 }

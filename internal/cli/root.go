@@ -134,6 +134,7 @@ func (a *app) report(ctx context.Context, cmd *cobra.Command, err error) int {
 		return ExitOK
 	}
 	w := a.io.ErrOut
+	defer func() { a.printFailure(cmd, explained(err).Error()) }()
 	var ue *usageError
 	var xe *exitError
 	switch {
@@ -153,9 +154,12 @@ func (a *app) report(ctx context.Context, cmd *cobra.Command, err error) int {
 		fmt.Fprintln(w, "orders: interrupted")
 		return ExitFailed
 	}
-	fmt.Fprintf(w, "orders: %v\n", awsapi.ExplainAccessDenied(err))
+	fmt.Fprintf(w, "orders: %v\n", explained(err))
 	return ExitFailed
 }
+
+// explained is err as report prints it.
+func explained(err error) error { return awsapi.ExplainAccessDenied(err) }
 
 // usageError is an error that exits 2.
 type usageError struct{ err error }
