@@ -82,7 +82,7 @@ objects; with --follow, which never ends, it prints one such JSON object per lin
 				if since == 0 {
 					window = "yet"
 				}
-				fmt.Fprintf(a.io.ErrOut, "no log events in %s %s; the function logs when it runs: try `orders send --amount 250`\n", group, window)
+				fmt.Fprintf(a.io.ErrOut, "no log events in %s %s; the function logs when it runs: try `%s`\n", group, window, a.suggest("send --amount 250"))
 			}
 			return nil
 		},

@@ -259,7 +259,7 @@ func (a *app) sendOne(ctx context.Context, ev []byte, label string, withLogs boo
 	} else {
 		writeOutcome(a.io.Out, a.io.OutStyles(), label, ev, out, sendErr, threshold)
 	}
-	return sendFailure(label, sendErr)
+	return sendFailure(a.suggest(""), label, sendErr)
 }
 
 func sendErrorDoc(err error) *sendErrorJSON {
@@ -272,21 +272,22 @@ func sendErrorDoc(err error) *sendErrorJSON {
 
 // sendFailure is the run's error for a failed send (nil when it worked):
 // the function's errorType and message, and what to do about it.
-func sendFailure(label string, err error) error {
+// orders is the command prefix hints use ("orders --local ").
+func sendFailure(orders, label string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var fe *invoke.FunctionError
 	if !errors.As(err, &fe) {
 		if awsapi.ErrorCode(err) == "ResourceNotFoundException" {
-			return fmt.Errorf("send %s: %w\nthe function is created by `orders up`; is the stack there, with this --prefix and --region?", label, err)
+			return fmt.Errorf("send %s: %w\nthe function is created by `%sup`; is the stack there, with this --prefix and --region?", label, err, orders)
 		}
 		return fmt.Errorf("send %s: %w", label, err)
 	}
 	msg := fmt.Sprintf("%s: the function failed with %s: %s", label, fe.Type, fe.Message)
 	switch {
 	case fe.AccessDenied():
-		msg += "\nthe function's role is missing a permission: `orders verify` names it, `orders up` restores the role"
+		msg += fmt.Sprintf("\nthe function's role is missing a permission: `%sverify` names it, `%sup` restores the role", orders, orders)
 	case fe.Type == "ValidationError":
 		msg += "\nthe event is not a valid order; nothing was stored"
 	}

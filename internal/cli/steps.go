@@ -38,12 +38,12 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("%s interrupted; re-run `orders %s` to continue where it stopped", verb, verb)
+		return fmt.Errorf("%s interrupted; re-run `%s` to continue where it stopped", verb, a.suggest(verb))
 	case runErr != nil:
 		return fmt.Errorf("%s: %w", verb, runErr)
 	case report.Failed():
-		return fmt.Errorf("%s failed at %s; fix the cause and re-run `orders %s`: it continues where it stopped",
-			verb, strings.Join(failedSteps(report), ", "), verb)
+		return fmt.Errorf("%s failed at %s; fix the cause and re-run `%s`: it continues where it stopped",
+			verb, strings.Join(failedSteps(report), ", "), a.suggest(verb))
 	}
 	return nil
 }
