@@ -27,7 +27,8 @@ type app struct {
 	clients *awsapi.Clients // built on first use
 	closers []func() error
 
-	printedJSON bool // the run's one JSON document is out
+	printedJSON bool   // the run's one JSON document is out
+	debug       string // --debug: "", awsapi.DebugCalls or awsapi.DebugWire
 }
 
 func newApp(o Options) *app {
@@ -47,6 +48,12 @@ func (a *app) prepare(cmd *cobra.Command) error {
 		return &usageError{err}
 	}
 	a.cfg = cfg
+	if f := cmd.Flags().Lookup(flagDebug); f != nil {
+		a.debug = f.Value.String()
+		if err := awsapi.ValidDebug(a.debug); err != nil {
+			return usageErrorf("--debug: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -58,7 +65,7 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	}
 	f := a.opts.ClientFactory
 	if f == nil {
-		f = DefaultClientFactory
+		f = a.realClients
 	}
 	c, closeFn, err := f(ctx, a.cfg)
 	if err != nil {
@@ -69,6 +76,15 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	}
 	a.clients = c
 	return c, nil
+}
+
+// realClients are DefaultClientFactory's, traced on stderr with --debug.
+func (a *app) realClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func() error, error) {
+	c, closeFn, err := DefaultClientFactory(ctx, cfg)
+	if err != nil || a.debug == "" {
+		return c, closeFn, err
+	}
+	return awsapi.NewFromAWSConfig(awsapi.WithDebug(c.AWS, a.io.ErrOut, a.debug)), closeFn, nil
 }
 
 // stack returns the pipeline over the run's clients.
