@@ -58,42 +58,18 @@ func (a *app) confirm(ctx context.Context, question, cancelled string) error {
 	}
 }
 
-// hintFlags are the global flags a suggested command needs to act on what
-// this run acted on: --local, a --data-dir other than the default, --prefix.
-func (a *app) hintFlags() string {
-	var b strings.Builder
-	if a.cfg.Local {
-		b.WriteString(" --local")
-	}
-	if a.cfg.DataDir != "" && a.cfg.DataDir != config.Default().DataDir {
-		b.WriteString(" --data-dir " + shellQuote(a.cfg.DataDir))
-	}
-	if a.cfg.Prefix != "" {
-		b.WriteString(" --prefix " + shellQuote(a.cfg.Prefix))
-	}
-	return b.String()
-}
-
-// suggest is a command line to run next, with this run's hintFlags:
-// suggest("up") is "orders --local up" after `orders --local status`.
+// suggest is a command line to run next, reaching the same stack as this
+// run (ordersCommand: --local, --data-dir, --prefix, ... as given), e.g.
+// suggest("up") is "orders --local --prefix dev- up"; suggest("") is the
+// prefix alone.
 func (a *app) suggest(args string) string {
-	return "orders" + a.hintFlags() + " " + args
+	return a.ordersCommand(strings.Fields(args)...)
 }
 
 // dataDirHint is " --data-dir D" when the run used a non-default data dir.
 func (a *app) dataDirHint() string {
 	if a.cfg.DataDir != "" && a.cfg.DataDir != config.Default().DataDir {
-		return " --data-dir " + shellQuote(a.cfg.DataDir)
+		return " --data-dir " + shellJoin([]string{a.cfg.DataDir})
 	}
 	return ""
-}
-
-// shellQuote quotes s for a POSIX shell when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -259,7 +259,7 @@ func (a *app) sendOne(ctx context.Context, ev []byte, label string, withLogs boo
 	} else {
 		writeOutcome(a.io.Out, a.io.OutStyles(), label, ev, out, sendErr, threshold)
 	}
-	return sendFailure(a.suggest(""), label, sendErr)
+	return sendFailure(a.suggest("")+" ", label, sendErr)
 }
 
 func sendErrorDoc(err error) *sendErrorJSON {

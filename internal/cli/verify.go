@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,7 +116,7 @@ func (a *app) runVerify(ctx context.Context, thresholdGiven bool, opts verify.Op
 	}
 	deps := verify.Deps{Stack: pipeline.New(stackCfg, c), Clients: c, Config: probeCfg}
 	if opts.Orders == "" {
-		opts.Orders = strings.TrimSpace(a.suggest(""))
+		opts.Orders = a.suggest("")
 	}
 	st := a.io.OutStyles()
 	var (
