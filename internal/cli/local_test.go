@@ -280,3 +280,70 @@ func TestLocalReset(t *testing.T) {
 		t.Errorf("reset removed a file it does not own: %v", err)
 	}
 }
+
+// runAsync runs `orders --local --data-dir DIR args...` in the background,
+// as its own process would, until ctx ends; out and errOut fill as it runs.
+func (l *localRun) runAsync(ctx context.Context, args ...string) (done chan int, out, errOut *syncBuffer) {
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	ios, _, _, _ := TestIO()
+	ios.Out, ios.ErrOut = out, errOut
+	done = make(chan int, 1)
+	go func() {
+		done <- Run(ctx, Options{IO: ios}, append([]string{"--local", "--data-dir", l.dir}, args...))
+	}()
+	return done, out, errOut
+}
+
+// waitFor polls until cond holds, failing the test after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Issue 11 part 1: `logs --follow`, a load run and `status` on one --local
+// data dir at once all work (the follow held the data dir, and every other
+// --local command failed on its lock); and when the command serving the
+// data dir ends, the others keep working.
+func TestLocalCommandsSideBySide(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(ExitOK, "up")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	follow1, out1, err1 := l.runAsync(ctx, "logs", "--follow", "--since", "0")
+	waitFor(t, "the first logs --follow to start", func() bool { return strings.Contains(err1.String(), "following /aws/lambda/ProcessOrderFunction (Ctrl-C to stop)") })
+
+	// A load run and status at the same time, beside the follow.
+	load, loadOut, loadErr := l.runAsync(context.Background(), "send", "--amount", "250", "--count", "20", "--concurrency", "4")
+	status, statusOut, statusErr := l.runAsync(context.Background(), "status")
+	if code := <-status; code != ExitOK || !strings.Contains(statusOut.String(), "7 present") {
+		t.Errorf("status beside logs --follow: exit %d\n%s%s", code, statusOut, statusErr)
+	}
+	if code := <-load; code != ExitOK {
+		t.Fatalf("a load run beside logs --follow: exit %d\n%s%s", code, loadOut, loadErr)
+	}
+	waitFor(t, "the follow to show the load run's 20 orders", func() bool { return strings.Count(out1.String(), `"msg":"order notified"`) >= 20 })
+
+	// A second follower; then the first (which serves the data dir) ends.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	follow2, out2, err2 := l.runAsync(ctx2, "logs", "--follow", "--since", "0")
+	waitFor(t, "the second follow to catch up", func() bool { return strings.Count(out2.String(), `"msg":"order notified"`) >= 20 })
+	cancel()
+	if code := <-follow1; code != ExitOK {
+		t.Errorf("first logs --follow after Ctrl-C: exit %d\n%s", code, err1)
+	}
+	// The others keep working: a new send, and the second follow shows it.
+	l.must(ExitOK, "send", "--amount", "300", "--order-id", "ORD-AFTER")
+	waitFor(t, "the second follow to show an order sent after the first ended", func() bool { return strings.Contains(out2.String(), `"OrderId":"ORD-AFTER"`) })
+	cancel2()
+	if code := <-follow2; code != ExitOK {
+		t.Errorf("second logs --follow: exit %d\n%s", code, err2)
+	}
+}
