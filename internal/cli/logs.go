@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -91,6 +92,10 @@ objects; with --follow, which never ends, it prints one such JSON object per lin
 				opts = append(opts, invoke.FilterPattern(pattern))
 			}
 			if err := invoke.Tail(ctx, c.Logs, group, since, follow, emit, opts...); err != nil {
+				if errors.Is(err, invoke.ErrLogGroupNotFound) {
+					// The hint names the flags this run used (Tail's cannot).
+					return fmt.Errorf("read log group %s: %w: `%s` creates it", group, invoke.ErrLogGroupNotFound, a.suggest("up"))
+				}
 				return err
 			}
 			if a.jsonOutput() && !follow {

@@ -140,7 +140,7 @@ func TestLogsMissingGroupExits1(t *testing.T) {
 	if code := h.run("logs"); code != ExitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if want := "read log group /aws/lambda/ProcessOrderFunction: log group not found (it is created by `orders up`"; !strings.Contains(h.errOut.String(), want) {
+	if want := "read log group /aws/lambda/ProcessOrderFunction: log group not found: `orders up` creates it"; !strings.Contains(h.errOut.String(), want) {
 		t.Errorf("stderr %q lacks %q", h.errOut, want)
 	}
 }
