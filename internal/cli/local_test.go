@@ -317,7 +317,9 @@ func TestLocalCommandsSideBySide(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	follow1, out1, err1 := l.runAsync(ctx, "logs", "--follow", "--since", "0")
-	waitFor(t, "the first logs --follow to start", func() bool { return strings.Contains(err1.String(), "following /aws/lambda/ProcessOrderFunction (Ctrl-C to stop)") })
+	waitFor(t, "the first logs --follow to start", func() bool {
+		return strings.Contains(err1.String(), "following /aws/lambda/ProcessOrderFunction (Ctrl-C to stop)")
+	})
 
 	// A load run and status at the same time, beside the follow.
 	load, loadOut, loadErr := l.runAsync(context.Background(), "send", "--amount", "250", "--count", "20", "--concurrency", "4")
