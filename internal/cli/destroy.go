@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/orders-dev/orders/internal/ui"
 )
 
 func newDestroyCmd(a *app) *cobra.Command {
@@ -28,8 +30,10 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 			}
 			if !a.cfg.Yes {
 				n := a.cfg.Names()
-				fmt.Fprintf(a.io.ErrOut, "This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages,\nfunction %s, role %s and log group %s.\n",
-					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup)
+				// Wrapped between words to the terminal (a hard break split
+				// the sentence wherever a name's length put it).
+				fmt.Fprintln(a.io.ErrOut, ui.Wrap(fmt.Sprintf("This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages, function %s, role %s and log group %s.",
+					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup), a.textWidth(), "", ""))
 				if err := a.confirm(ctx, "Delete them? [y/N] ", "destroy cancelled; nothing was deleted"); err != nil {
 					return err
 				}

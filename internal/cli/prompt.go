@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/orders-dev/orders/internal/config"
+	"github.com/orders-dev/orders/internal/ui"
 )
 
 // ExitInterrupted is the exit code of a run cancelled with Ctrl-C at a
@@ -72,4 +73,13 @@ func (a *app) dataDirHint() string {
 		return " --data-dir " + shellJoin([]string{a.cfg.DataDir})
 	}
 	return ""
+}
+
+// textWidth is the width prose on stderr wraps at: the terminal's, at most
+// ui.CheckWidth (100) columns, which is also the width off a terminal.
+func (a *app) textWidth() int {
+	if w := a.io.errWidth(); w > 0 && w < ui.CheckWidth {
+		return w
+	}
+	return ui.CheckWidth
 }
