@@ -112,7 +112,10 @@ Every flag can also be set as ORDERS_<FLAG> (e.g. ORDERS_REGION, ORDERS_LOG_RETE
 or in the config file (./orders.yaml, or --config FILE) under the flag's name; a flag beats
 the environment, which beats the file.
 
-Exit codes: 0 success, 1 a failed operation or check, 2 bad usage.`,
+--debug traces every AWS call on stderr (--debug=wire: with headers and bodies).
+
+Exit codes: 0 success, 1 a failed operation or check, 2 bad usage (a refused confirmation
+too), 130 Ctrl-C at a confirmation prompt.`,
 		SilenceErrors: true, // report prints errors, with the exit code's convention
 		SilenceUsage:  true,
 		Version:       Version(),
