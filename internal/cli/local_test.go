@@ -64,6 +64,19 @@ func TestLocalRefusesStaleEndpointFile(t *testing.T) {
 	if len(tables.TableNames) != 0 {
 		t.Errorf("tables created in the other data dir: %v", tables.TableNames)
 	}
+
+	// With the data dir free (the server that wrote the file crashed), the
+	// command opens it itself and builds the stack there, not in theirs.
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut = TestIO()
+	if code := Run(context.Background(), Options{IO: ios}, []string{"--local", "--data-dir", mine, "up"}); code != ExitOK {
+		t.Fatalf("up on the freed data dir: exit %d\n%s%s", code, out, errOut)
+	}
+	if tables, err = dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1")).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 0 {
+		t.Errorf("tables in the other data dir: %v, %v", tables.TableNames, err)
+	}
 }
 
 // syncBuffer is a buffer a running command writes while the test reads.
