@@ -156,7 +156,7 @@ func (t *localTarget) close() error {
 	if t.emu == nil {
 		return nil
 	}
-	emulator.RemoveEndpoint(t.dataDir)
+	emulator.RemoveEndpointOf(t.dataDir, t.emu.Instance())
 	ctx, cancel := context.WithTimeout(context.Background(), localGrace)
 	defer cancel()
 	return t.emu.Shutdown(ctx)

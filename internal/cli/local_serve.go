@@ -81,7 +81,7 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 					_ = emu.Close()
 					return fmt.Errorf("local serve: %w", err)
 				}
-				defer emulator.RemoveEndpoint(a.cfg.DataDir)
+				defer emulator.RemoveEndpointOf(a.cfg.DataDir, emu.Instance())
 			}
 			where := a.cfg.DataDir
 			if inMemory {

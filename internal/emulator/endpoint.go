@@ -49,6 +49,16 @@ func RemoveEndpoint(dataDir string) {
 	}
 }
 
+// RemoveEndpointOf deletes the endpoint file if it still describes the
+// emulator instance: in one process (tests, or a --local command that took
+// over from another) the PID alone does not say whose file it is.
+func RemoveEndpointOf(dataDir, instance string) {
+	ep, err := ReadEndpoint(dataDir)
+	if err == nil && ep.PID == os.Getpid() && ep.Instance == instance {
+		_ = os.Remove(filepath.Join(dataDir, EndpointFile))
+	}
+}
+
 // ReadEndpoint reads the endpoint file of dataDir.
 func ReadEndpoint(dataDir string) (Endpoint, error) {
 	var ep Endpoint
