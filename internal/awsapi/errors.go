@@ -103,14 +103,7 @@ func ExplainAccessDenied(err error) error {
 	if ad.Action == "" {
 		var opErr *smithy.OperationError
 		if errors.As(err, &opErr) {
-			prefix, ok := iamPrefix[opErr.Service()]
-			if !ok {
-				prefix = strings.ToLower(strings.ReplaceAll(opErr.Service(), " ", ""))
-			}
-			ad.Action = prefix + ":" + opErr.Operation()
-			if renamed, ok := iamActionName[ad.Action]; ok {
-				ad.Action = renamed
-			}
+			ad.Action = IAMAction(opErr.Service(), opErr.Operation())
 		}
 	}
 	if ad.Action == "" {

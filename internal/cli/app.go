@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +26,9 @@ type app struct {
 
 	clients *awsapi.Clients // built on first use
 	closers []func() error
+
+	printedJSON bool   // the run's one JSON document is out
+	debug       string // --debug: "", awsapi.DebugCalls or awsapi.DebugWire
 }
 
 func newApp(o Options) *app {
@@ -44,6 +48,12 @@ func (a *app) prepare(cmd *cobra.Command) error {
 		return &usageError{err}
 	}
 	a.cfg = cfg
+	if f := cmd.Flags().Lookup(flagDebug); f != nil {
+		a.debug = f.Value.String()
+		if err := awsapi.ValidDebug(a.debug); err != nil {
+			return usageErrorf("--debug: %v", err)
+		}
+	}
 	return nil
 }
 
@@ -55,7 +65,7 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	}
 	f := a.opts.ClientFactory
 	if f == nil {
-		f = DefaultClientFactory
+		f = a.realClients
 	}
 	c, closeFn, err := f(ctx, a.cfg)
 	if err != nil {
@@ -66,6 +76,15 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	}
 	a.clients = c
 	return c, nil
+}
+
+// realClients are DefaultClientFactory's, traced on stderr with --debug.
+func (a *app) realClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func() error, error) {
+	c, closeFn, err := DefaultClientFactory(ctx, cfg)
+	if err != nil || a.debug == "" {
+		return c, closeFn, err
+	}
+	return awsapi.NewFromAWSConfig(awsapi.WithDebug(c.AWS, a.io.ErrOut, a.debug)), closeFn, nil
 }
 
 // stack returns the pipeline over the run's clients.
@@ -101,6 +120,7 @@ func (a *app) jsonOutput() bool { return a.cfg.Output == config.OutputJSON }
 
 // printJSON writes v as the run's one JSON document on stdout.
 func (a *app) printJSON(v any) error {
+	a.printedJSON = true
 	enc := json.NewEncoder(a.io.Out)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
@@ -115,4 +135,34 @@ func (a *app) close() error {
 	}
 	a.closers = nil
 	return errors.Join(errs...)
+}
+
+// failureDoc is the JSON document of a run that failed before its command
+// printed its own: every command's --output json prints exactly one
+// document, with ok false and the error, whatever went wrong.
+type failureDoc struct {
+	Command string `json:"command"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error"`
+}
+
+// printFailure prints failureDoc for cmd when --output json was asked for
+// and nothing was printed yet.
+func (a *app) printFailure(cmd *cobra.Command, msg string) {
+	if a.printedJSON || cmd == nil {
+		return
+	}
+	json := a.jsonOutput()
+	if !a.started || a.cfg.Output == "" { // refused before the configuration was resolved
+		f := cmd.Flags().Lookup(config.FlagOutput)
+		json = f != nil && f.Value.String() == config.OutputJSON
+	}
+	if !json {
+		return
+	}
+	name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if cmd == cmd.Root() {
+		name = ""
+	}
+	_ = a.printJSON(failureDoc{Command: name, Error: msg})
 }

@@ -20,6 +20,10 @@ func DefaultClientFactory(ctx context.Context, cfg config.Config) (*awsapi.Clien
 	if cfg.Local {
 		return localClients(ctx, cfg)
 	}
+	if url := endpointURL(cfg); url != "" {
+		c, err := endpointClients(ctx, cfg, url)
+		return c, nil, err
+	}
 	c, err := awsapi.New(ctx, cfg)
 	if err != nil {
 		return nil, nil, err

@@ -208,7 +208,7 @@ func (d *demo) send(ctx context.Context) {
 	doc := sendDoc{Command: "send", Function: fn, OK: sendErr == nil, Event: json.RawMessage(ev), Threshold: threshold, Outcome: out}
 	if sendErr != nil {
 		doc.Error = sendErrorDoc(sendErr)
-		d.fail("%v", sendFailure("send order "+demoOrderID, sendErr))
+		d.fail("%v", sendFailure(d.a.suggest("")+" ", "send order "+demoOrderID, sendErr))
 	}
 	d.doc.Send = &doc
 	if d.out == nil {

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/orders-dev/orders/internal/ui"
 )
 
 func newDestroyCmd(a *app) *cobra.Command {
@@ -32,14 +30,12 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 			}
 			if !a.cfg.Yes {
 				n := a.cfg.Names()
-				fmt.Fprintf(a.io.ErrOut, "This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages,\nfunction %s, role %s and log group %s.\n",
-					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup)
-				ok, err := confirm(a.io.In, a.io.ErrOut, "Delete them? [y/N] ")
-				if err != nil {
+				// Wrapped between words to the terminal (a hard break split
+				// the sentence wherever a name's length put it).
+				fmt.Fprintln(a.io.ErrOut, ui.Wrap(fmt.Sprintf("This deletes stack %q in %s: table %s with every order in it, topic %s, queue %s with its messages, function %s, role %s and log group %s.",
+					stack, a.region(), n.Table, n.Topic, n.Queue, n.Function, n.Role, n.LogGroup), a.textWidth(), "", ""))
+				if err := a.confirm(ctx, "Delete them? [y/N] ", "destroy cancelled; nothing was deleted"); err != nil {
 					return err
-				}
-				if !ok {
-					return errors.New("destroy cancelled; nothing was deleted")
 				}
 			}
 			return a.runSteps(ctx, "destroy", Stack.Destroy)
@@ -47,21 +43,4 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 	}
 	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
 	return cmd
-}
-
-// confirm asks a yes/no question; anything but y or yes is no.
-func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
-	fmt.Fprint(out, question)
-	line, err := bufio.NewReader(in).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, fmt.Errorf("read answer: %w", err)
-	}
-	if errors.Is(err, io.EOF) {
-		fmt.Fprintln(out)
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
 }

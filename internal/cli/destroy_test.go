@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/orders-dev/orders/internal/pipeline"
@@ -67,9 +71,10 @@ func TestDestroyAsksOnTerminal(t *testing.T) {
 	}{
 		{"y\n", true, ExitOK},
 		{"YES\n", true, ExitOK},
-		{"n\n", false, ExitFailed},
-		{"\n", false, ExitFailed},
-		{"", false, ExitFailed}, // end of input
+		// A refusal is a refused confirmation: bad usage, on a terminal too.
+		{"n\n", false, ExitUsage},
+		{"\n", false, ExitUsage},
+		{"", false, ExitUsage}, // end of input
 	} {
 		t.Run(strings.TrimSpace(tc.answer), func(t *testing.T) {
 			h := newHarness(t)
@@ -102,5 +107,56 @@ func TestDestroyJSON(t *testing.T) {
 	oneJSONDocument(t, h.out.Bytes(), &doc)
 	if doc.Command != "destroy" || !doc.OK || len(doc.Steps) != 2 || doc.Steps[1].Outcome != "absent" {
 		t.Errorf("document %+v", doc)
+	}
+}
+
+// promptWatcher is stderr that says when the prompt has been printed.
+type promptWatcher struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	asked  chan struct{}
+	closed bool
+}
+
+func (w *promptWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.closed && strings.Contains(w.buf.String(), "[y/N]") {
+		w.closed = true
+		close(w.asked)
+	}
+	return len(p), nil
+}
+
+func (w *promptWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// Ctrl-C at the destroy prompt cancels at once, deleting nothing, with
+// exit 130 (issue 11 part 5; the first Ctrl-C used to be ignored).
+func TestDestroyPromptCtrlCCancels(t *testing.T) {
+	h := newHarness(t)
+	h.stack.destroy = destroyed
+	stdin, stdinW := io.Pipe() // a terminal nobody types into
+	defer stdinW.Close()
+	errOut := &promptWatcher{asked: make(chan struct{})}
+	h.io.In, h.io.ErrOut, h.io.InTTY = stdin, errOut, true
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-errOut.asked
+		cancel() // what Main's signal handler does on Ctrl-C
+	}()
+	code := Run(ctx, h.opts, []string{"destroy"})
+	if code != ExitInterrupted {
+		t.Errorf("exit %d, want %d\nstderr:\n%s", code, ExitInterrupted, errOut)
+	}
+	if !strings.Contains(errOut.String(), "cancelled; nothing was deleted") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	if slices.Contains(h.stack.calls, "destroy") {
+		t.Error("destroy ran after Ctrl-C")
 	}
 }

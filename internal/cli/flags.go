@@ -16,6 +16,7 @@ const (
 	flagConfig  = "config"
 	flagYes     = "yes"
 	flagAccount = "account"
+	flagDebug   = "debug"
 )
 
 // addGlobalFlags registers the flags every command takes.
@@ -29,6 +30,8 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.String(config.FlagOutput, d.Output, "output format: text or json (one JSON document on stdout)")
 	fs.String(flagConfig, "", "config file (default: ./orders.yaml if present)")
 	fs.String(config.FlagPrefix, "", "prefix for every resource name, so several stacks can share an account")
+	fs.String(flagDebug, "", "trace every AWS call on stderr: --debug one line each (IAM action, status, retries, request id), --debug=wire with headers and bodies (secrets redacted)")
+	fs.Lookup(flagDebug).NoOptDefVal = "calls"
 }
 
 // addStackFlags registers the flags that shape the stack's resources.

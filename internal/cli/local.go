@@ -5,11 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/orders-dev/orders/internal/awsapi"
 	"github.com/orders-dev/orders/internal/config"
@@ -24,10 +30,23 @@ const localRegion = "us-east-1"
 // as the account's administrator, like a default profile on a new account.
 const localAccessKey, localSecretKey = "orders-local", "orders-local"
 
-// localClients runs the embedded emulator in this process on a loopback
-// port over cfg.DataDir (so the function's own SDK calls can reach it), and
-// returns clients aimed at it with a func that stops it. When `orders local
-// serve` already holds that data dir, the clients talk to it instead.
+// serverWait is how long a --local command waits for the process holding
+// the data dir to advertise the server it opens right after taking the lock
+// (or, when that process exits, for the lock to be free).
+const serverWait = 10 * time.Second
+
+// localClients returns clients aimed at the emulator over cfg.DataDir. If a
+// process already serves that data dir (`orders local serve`, or another
+// --local command), and it proves to be that emulator (see
+// emulator.Endpoint.Check), the clients use it. Otherwise this process
+// opens the data dir, serves it on a loopback port (so the function's own
+// SDK calls reach it) and advertises it in the data dir, so concurrent
+// --local commands share it rather than fail on the lock. The returned func
+// stops what this process opened.
+//
+// When the server the clients use goes away (the command that served it
+// ended), the next call finds the next server, or opens the data dir
+// itself: see localTarget.
 func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func() error, error) {
 	if cfg.DataDir == "" {
 		return nil, nil, usageErrorf("--data-dir: no default data directory on this machine; set --data-dir")
@@ -36,23 +55,143 @@ func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func
 	if region == "" {
 		region = localRegion
 	}
-	emu, err := emulator.Open(emulator.Options{DataDir: cfg.DataDir, Enforce: true, Logger: emulatorLog(cfg.DataDir)})
-	if errors.Is(err, store.ErrInUse) {
-		ep, rerr := emulator.ReadEndpoint(cfg.DataDir)
-		if rerr != nil || !ep.Reachable() {
-			return nil, nil, fmt.Errorf("--local: data dir %s is in use by another orders process that is not serving it; wait for it to finish or use another --data-dir", cfg.DataDir)
+	t := &localTarget{dataDir: cfg.DataDir}
+	if err := t.find(ctx, ""); err != nil {
+		return nil, nil, err
+	}
+	awsCfg := localAWSConfig(t.current(), region)
+	awsCfg.APIOptions = append(awsCfg.APIOptions, t.addMiddleware)
+	return awsapi.NewFromAWSConfig(awsCfg), t.close, nil
+}
+
+// localTarget is the server a run's --local clients talk to, and the
+// emulator this process opened, if it did.
+type localTarget struct {
+	dataDir string
+
+	mu   sync.Mutex
+	url  string
+	emu  *emulator.Emulator // opened by this process; nil if another serves
+	done bool
+}
+
+func (t *localTarget) current() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.url
+}
+
+// find sets the target to a server of the data dir, opening one if none
+// serves it. failed is the URL that stopped answering ("" at the start):
+// if another call already moved on from it, find keeps the new target.
+func (t *localTarget) find(ctx context.Context, failed string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done {
+		return errors.New("--local: the run has ended")
+	}
+	if t.url != failed || t.emu != nil {
+		return nil
+	}
+	deadline := time.Now().Add(serverWait)
+	logger := emulatorLog(t.dataDir)
+	var why error
+	for {
+		ep, err := emulator.ReadEndpoint(t.dataDir)
+		if err == nil {
+			if why = ep.Check(ctx, t.dataDir); why == nil && ep.URL != failed {
+				t.url = ep.URL
+				return nil
+			}
 		}
-		return awsapi.NewFromAWSConfig(localAWSConfig(ep.URL, region)), nil, nil
+		emu, err := emulator.Open(emulator.Options{DataDir: t.dataDir, Enforce: true, Logger: logger, Version: Version()})
+		if err == nil {
+			return t.serve(emu)
+		}
+		if !errors.Is(err, store.ErrInUse) {
+			return fmt.Errorf("--local: start the emulator: %w", err)
+		}
+		// Held by a process that has not advertised its server yet (it
+		// opened the store a moment ago, or is closing it), or by one that
+		// never will (an older orders).
+		if time.Now().After(deadline) {
+			if why == nil {
+				why = errors.New("it advertises no server")
+			}
+			return fmt.Errorf("--local: data dir %s is in use by another orders process that is not serving it (%v); wait for it to finish or use another --data-dir", t.dataDir, why)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("--local: start the emulator: %w", err)
-	}
+}
+
+// serve listens on a loopback port with emu and advertises it in the data
+// dir for other --local commands. t.mu is held.
+func (t *localTarget) serve(emu *emulator.Emulator) error {
 	url, err := emu.Listen("127.0.0.1:0")
 	if err != nil {
 		_ = emu.Close()
-		return nil, nil, fmt.Errorf("--local: %w", err)
+		return fmt.Errorf("--local: %w", err)
 	}
-	return awsapi.NewFromAWSConfig(localAWSConfig(url, region)), emu.Close, nil
+	if err := emulator.WriteEndpoint(t.dataDir, emu.Advertised()); err != nil {
+		_ = emu.Close()
+		return fmt.Errorf("--local: %w", err)
+	}
+	t.url, t.emu = url, emu
+	return nil
+}
+
+// localGrace is how long a --local command that served the data dir lets
+// other commands' in-flight calls finish when it ends. They move on to the
+// next server (or their own) for their next call.
+const localGrace = 5 * time.Second
+
+func (t *localTarget) close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done = true
+	if t.emu == nil {
+		return nil
+	}
+	emulator.RemoveEndpointOf(t.dataDir, t.emu.Instance())
+	ctx, cancel := context.WithTimeout(context.Background(), localGrace)
+	defer cancel()
+	return t.emu.Shutdown(ctx)
+}
+
+// addMiddleware sends each attempt of every call to the current target,
+// and moves the target on when the server stops answering. It runs after
+// the retry middleware and before signing, so the retry of a refused
+// connection (which the SDK's retryer retries: nothing was sent) goes to
+// the next server, signed for it.
+func (t *localTarget) addMiddleware(stack *middleware.Stack) error {
+	return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("orders-local-target",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			req, ok := in.Request.(*smithyhttp.Request)
+			target := t.current()
+			if ok {
+				if u, err := req.URL.Parse(target); err == nil {
+					req.URL.Scheme, req.URL.Host = u.Scheme, u.Host
+				}
+			}
+			out, md, err := next.HandleFinalize(ctx, in)
+			if err != nil && refused(err) {
+				if ferr := t.find(ctx, target); ferr != nil {
+					return out, md, errors.Join(err, ferr)
+				}
+			}
+			return out, md, err
+		}), "Signing", middleware.Before)
+}
+
+// refused reports whether err is a connection the server refused, so the
+// request was never sent.
+func refused(err error) bool {
+	var op *net.OpError
+	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
 }
 
 func localAWSConfig(endpoint, region string) aws.Config {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +18,7 @@ func newLocalCmd(a *app) *cobra.Command {
 		Short: "The built-in AWS emulator",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newLocalServeCmd(a))
+	cmd.AddCommand(newLocalServeCmd(a), newLocalEnvCmd(a), newLocalStatusCmd(a), newLocalResetCmd(a))
 	return cmd
 }
 
@@ -45,7 +44,8 @@ keeps nothing. Requests signed with credentials the emulator issued (role sessio
 users' keys) are held to their IAM policies; any other keys act as the account's administrator.
 Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`,
 		Example: `  orders local serve
-  aws --endpoint-url http://127.0.0.1:4566 --region us-east-1 dynamodb list-tables`,
+  eval "$(orders local env)"; aws dynamodb list-tables
+  orders --endpoint-url http://127.0.0.1:4566 up`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _, err := net.SplitHostPort(addr)
@@ -68,6 +68,7 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 			emu, err := emulator.Open(emulator.Options{
 				DataDir: a.cfg.DataDir, InMemory: inMemory, Account: account,
 				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger, Salvage: salvage,
+				Version: Version(),
 			})
 			if err != nil {
 				return fmt.Errorf("local serve: %w", err)
@@ -81,18 +82,24 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 				return fmt.Errorf("local serve: %w", err)
 			}
 			if !inMemory {
-				if err := emulator.WriteEndpoint(a.cfg.DataDir, emulator.Endpoint{URL: url, PID: os.Getpid(), Account: emu.Account(), Started: time.Now().UTC()}); err != nil {
+				if err := emulator.WriteEndpoint(a.cfg.DataDir, emu.Advertised()); err != nil {
 					_ = emu.Close()
 					return fmt.Errorf("local serve: %w", err)
 				}
-				defer emulator.RemoveEndpoint(a.cfg.DataDir)
+				defer emulator.RemoveEndpointOf(a.cfg.DataDir, emu.Instance())
 			}
 			where := a.cfg.DataDir
 			if inMemory {
 				where = "memory (nothing is kept)"
 			}
 			fmt.Fprintf(a.io.ErrOut, "orders emulator for account %s serving on %s, state in %s\n", emu.Account(), url, where)
-			fmt.Fprintf(a.io.ErrOut, "  aws --endpoint-url %s --region us-east-1 sts get-caller-identity\n", url)
+			// Each example works exactly as printed, on a machine with no
+			// AWS configuration at all (see endpointClients).
+			if !inMemory {
+				fmt.Fprintf(a.io.ErrOut, "  eval \"$(orders%s local env)\"; aws sts get-caller-identity\n", a.dataDirHint())
+			}
+			fmt.Fprintf(a.io.ErrOut, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s --region %s dynamodb list-tables\n",
+				localAccessKey, localSecretKey, url, emu.Region())
 			fmt.Fprintf(a.io.ErrOut, "  orders --endpoint-url %s up\n", url)
 			if a.jsonOutput() {
 				_ = a.printJSON(map[string]string{"url": url, "account": emu.Account(), "dataDir": a.cfg.DataDir})

@@ -140,7 +140,7 @@ func TestLogsMissingGroupExits1(t *testing.T) {
 	if code := h.run("logs"); code != ExitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if want := "read log group /aws/lambda/ProcessOrderFunction: log group not found (it is created by `orders up`"; !strings.Contains(h.errOut.String(), want) {
+	if want := "read log group /aws/lambda/ProcessOrderFunction: log group not found: `orders up` creates it"; !strings.Contains(h.errOut.String(), want) {
 		t.Errorf("stderr %q lacks %q", h.errOut, want)
 	}
 }
@@ -199,5 +199,60 @@ func TestOrdersCommandRepeatsTheGlobalFlags(t *testing.T) {
 	}
 	if got, want := shellJoin([]string{"echo", "it's", `{"a":1}`}), `echo 'it'\''s' '{"a":1}'`; got != want {
 		t.Errorf("shellJoin = %s, want %s", got, want)
+	}
+}
+
+// --filter-pattern, --start and --end reach FilterLogEvents; --start and
+// --end take RFC 3339 or a duration ago.
+func TestLogsFilterAndWindow(t *testing.T) {
+	h, fl := newLogsHarness(t, nil)
+	now := time.Date(2026, 1, 2, 15, 0, 0, 0, time.UTC)
+	h.opts.Now = func() time.Time { return now }
+	var got []cloudwatchlogs.FilterLogEventsInput
+	fl.filter = func(in *cloudwatchlogs.FilterLogEventsInput) (*cloudwatchlogs.FilterLogEventsOutput, error) {
+		got = append(got, *in)
+		return &cloudwatchlogs.FilterLogEventsOutput{}, nil
+	}
+	if code := h.run("logs", "--filter-pattern", `"ORD-1001"`, "--start", "2026-01-02T14:00:00Z", "--end", "30m"); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if len(got) != 1 || aws.ToString(got[0].FilterPattern) != `"ORD-1001"` ||
+		aws.ToInt64(got[0].StartTime) != time.Date(2026, 1, 2, 14, 0, 0, 0, time.UTC).UnixMilli() ||
+		aws.ToInt64(got[0].EndTime) != now.Add(-30*time.Minute).UnixMilli() {
+		t.Errorf("FilterLogEvents inputs %+v", got)
+	}
+	if !strings.Contains(h.errOut.String(), `no log events in /aws/lambda/ProcessOrderFunction between 2026-01-02T14:00:00Z and 2026-01-02T14:30:00Z matching "\"ORD-1001\""`) {
+		t.Errorf("stderr: %s", h.errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--start", "yesterday"}, "--start \"yesterday\": want a time in RFC 3339"},
+		{[]string{"--start", "1h", "--since", "2h"}, "--start and --since: choose one"},
+		{[]string{"--end", "1h", "--follow"}, "--end: --follow never ends"},
+		{[]string{"--start", "1h", "--end", "2h"}, "is not after --start"},
+		{[]string{"--filter-pattern", strings.Repeat("x", 1025)}, "--filter-pattern: 1025 characters, CloudWatch Logs takes at most 1024"},
+	} {
+		h, _ := newLogsHarness(t, nil)
+		if code := h.run(append([]string{"logs"}, tc.args...)...); code != ExitUsage || !strings.Contains(h.errOut.String(), tc.want) {
+			t.Errorf("logs %v: exit %d, stderr %q, want %q", tc.args, code, h.errOut, tc.want)
+		}
+	}
+}
+
+// --follow says on stderr what it follows and how to stop.
+func TestLogsFollowSaysSo(t *testing.T) {
+	h, fl := newLogsHarness(t, sampleEvents)
+	ctx, cancel := context.WithCancel(context.Background())
+	fl.filter = func(*cloudwatchlogs.FilterLogEventsInput) (*cloudwatchlogs.FilterLogEventsOutput, error) {
+		cancel() // Ctrl-C after the first poll
+		return &cloudwatchlogs.FilterLogEventsOutput{Events: sampleEvents}, nil
+	}
+	if code := Run(ctx, h.opts, []string{"logs", "--follow"}); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, h.errOut)
+	}
+	if !strings.Contains(h.errOut.String(), "following /aws/lambda/ProcessOrderFunction (Ctrl-C to stop)\n") {
+		t.Errorf("stderr: %q", h.errOut)
 	}
 }

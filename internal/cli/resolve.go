@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -90,8 +91,9 @@ func resolveConfig(cmd *cobra.Command) (config.Config, error) {
 			return config.Config{}, fmt.Errorf("%s: %w", src(s.name), err)
 		}
 	}
-	// --local runs the function on this machine: deploy what it can execute.
-	if cfg.Local && !v.IsSet(config.FlagArch) {
+	// --local, or an orders emulator at the endpoint, runs the function on
+	// this machine: deploy what it can execute.
+	if !v.IsSet(config.FlagArch) && (cfg.Local || isOrdersEmulator(endpointURL(cfg))) {
 		cfg.Arch = function.HostArch()
 	}
 
@@ -118,6 +120,12 @@ func resolveConfig(cmd *cobra.Command) (config.Config, error) {
 		return config.Config{}, renameSources(err, src)
 	}
 	return cfg, nil
+}
+
+// isOrdersEmulator reports whether an orders emulator answers at url.
+func isOrdersEmulator(url string) bool {
+	_, ok := ordersEmulatorAt(context.Background(), url)
+	return ok
 }
 
 // renameSources rewrites Validate's problems, which name the flag, to name

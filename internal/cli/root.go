@@ -112,7 +112,10 @@ Every flag can also be set as ORDERS_<FLAG> (e.g. ORDERS_REGION, ORDERS_LOG_RETE
 or in the config file (./orders.yaml, or --config FILE) under the flag's name; a flag beats
 the environment, which beats the file.
 
-Exit codes: 0 success, 1 a failed operation or check, 2 bad usage.`,
+--debug traces every AWS call on stderr (--debug=wire: with headers and bodies).
+
+Exit codes: 0 success, 1 a failed operation or check, 2 bad usage (a refused confirmation
+too), 130 Ctrl-C at a confirmation prompt.`,
 		SilenceErrors: true, // report prints errors, with the exit code's convention
 		SilenceUsage:  true,
 		Version:       Version(),
@@ -134,8 +137,13 @@ func (a *app) report(ctx context.Context, cmd *cobra.Command, err error) int {
 		return ExitOK
 	}
 	w := a.io.ErrOut
+	defer func() { a.printFailure(cmd, explained(err).Error()) }()
 	var ue *usageError
+	var xe *exitError
 	switch {
+	case errors.As(err, &xe):
+		fmt.Fprintf(w, "orders: %v\n", err)
+		return xe.code
 	case !a.started: // cobra refused the command line: flags, arguments, unknown command
 		fmt.Fprintf(w, "orders: %v\n", err)
 		if cmd != nil {
@@ -149,9 +157,12 @@ func (a *app) report(ctx context.Context, cmd *cobra.Command, err error) int {
 		fmt.Fprintln(w, "orders: interrupted")
 		return ExitFailed
 	}
-	fmt.Fprintf(w, "orders: %v\n", awsapi.ExplainAccessDenied(err))
+	fmt.Fprintf(w, "orders: %v\n", explained(err))
 	return ExitFailed
 }
+
+// explained is err as report prints it.
+func explained(err error) error { return awsapi.ExplainAccessDenied(err) }
 
 // usageError is an error that exits 2.
 type usageError struct{ err error }

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -76,7 +75,7 @@ func emulatorCmd(ts *testscript.TestScript, neg bool, args []string) {
 		_ = emu.Close()
 		ts.Fatalf("emulator: %v", err)
 	}
-	ts.Check(emulator.WriteEndpoint(dir, emulator.Endpoint{URL: url, PID: os.Getpid(), Account: emu.Account(), Started: time.Now().UTC()}))
+	ts.Check(emulator.WriteEndpoint(dir, emu.Advertised()))
 	ts.Defer(func() {
 		emulator.RemoveEndpoint(dir)
 		if err := emu.Close(); err != nil {

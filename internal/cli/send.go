@@ -94,6 +94,9 @@ func (f sendFlags) singleEvent(given func(string) bool, stdin io.Reader) (ev []b
 		if err != nil {
 			return nil, "", usageFromInvoke(err)
 		}
+		if err := checkJSON(f.event, ev); err != nil {
+			return nil, "", err
+		}
 		return ev, eventLabel(f.event, ev), nil
 	}
 	if !given("amount") {
@@ -108,6 +111,42 @@ func (f sendFlags) singleEvent(given func(string) bool, stdin io.Reader) (ev []b
 		return nil, "", usageFromInvoke(err)
 	}
 	return ev, "order " + id, nil
+}
+
+// checkJSON refuses an event that is not one JSON document: Lambda's
+// Invoke takes JSON (its service answers InvalidRequestContentException),
+// and the file is the user's to fix, so it is bad usage naming the file
+// and where the JSON breaks. A JSON event of the wrong shape is sent as it
+// is: that is what --event is for.
+func checkJSON(path string, ev []byte) error {
+	name := path
+	if path == "-" {
+		name = "standard input"
+	}
+	var v json.RawMessage // syntax only: 1e400 is JSON, and the function's to judge
+	err := json.Unmarshal(ev, &v)
+	if err == nil {
+		return nil
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineCol(ev, se.Offset)
+		return usageErrorf("--event %s: not JSON: %v (line %d, column %d); the event must be one JSON document such as {\"OrderId\":\"ORD-1001\",\"Amount\":250}", name, se, line, col)
+	}
+	return usageErrorf("--event %s: not JSON: %v", name, err)
+}
+
+// lineCol is the 1-based line and column of byte offset off in b.
+func lineCol(b []byte, off int64) (int, int) {
+	line, col := 1, 1
+	for i := int64(0); i < off-1 && i < int64(len(b)); i++ {
+		if b[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
 }
 
 // readEvent reads --event: a file, or with "-" the run's standard input
@@ -220,7 +259,7 @@ func (a *app) sendOne(ctx context.Context, ev []byte, label string, withLogs boo
 	} else {
 		writeOutcome(a.io.Out, a.io.OutStyles(), label, ev, out, sendErr, threshold)
 	}
-	return sendFailure(label, sendErr)
+	return sendFailure(a.suggest("")+" ", label, sendErr)
 }
 
 func sendErrorDoc(err error) *sendErrorJSON {
@@ -233,21 +272,22 @@ func sendErrorDoc(err error) *sendErrorJSON {
 
 // sendFailure is the run's error for a failed send (nil when it worked):
 // the function's errorType and message, and what to do about it.
-func sendFailure(label string, err error) error {
+// orders is the command prefix hints use ("orders --local ").
+func sendFailure(orders, label string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var fe *invoke.FunctionError
 	if !errors.As(err, &fe) {
 		if awsapi.ErrorCode(err) == "ResourceNotFoundException" {
-			return fmt.Errorf("send %s: %w\nthe function is created by `orders up`; is the stack there, with this --prefix and --region?", label, err)
+			return fmt.Errorf("send %s: %w\nthe function is created by `%sup`; is the stack there, with this --prefix and --region?", label, err, orders)
 		}
 		return fmt.Errorf("send %s: %w", label, err)
 	}
 	msg := fmt.Sprintf("%s: the function failed with %s: %s", label, fe.Type, fe.Message)
 	switch {
 	case fe.AccessDenied():
-		msg += "\nthe function's role is missing a permission: `orders verify` names it, `orders up` restores the role"
+		msg += fmt.Sprintf("\nthe function's role is missing a permission: `%sverify` names it, `%sup` restores the role", orders, orders)
 	case fe.Type == "ValidationError":
 		msg += "\nthe event is not a valid order; nothing was stored"
 	}

@@ -64,6 +64,8 @@ func countStates(rows []pipeline.ResourceStatus) string {
 
 // statusDoc is the JSON document of status.
 type statusDoc struct {
+	Command   string       `json:"command"`
+	OK        bool         `json:"ok"`
 	Stack     string       `json:"stack"`
 	Region    string       `json:"region"`
 	Resources []statusJSON `json:"resources"`
@@ -78,7 +80,7 @@ type statusJSON struct {
 }
 
 func newStatusDoc(stack, region string, rows []pipeline.ResourceStatus) statusDoc {
-	d := statusDoc{Stack: stack, Region: region, Resources: []statusJSON{}}
+	d := statusDoc{Command: "status", OK: true, Stack: stack, Region: region, Resources: []statusJSON{}}
 	for _, r := range rows {
 		d.Resources = append(d.Resources, statusJSON{Kind: r.Kind, Name: r.Name, ARN: r.ARN, State: string(r.State), Drift: r.Drift})
 	}

@@ -62,8 +62,11 @@ func TestStatusCouldNotLookExits1(t *testing.T) {
 	if code := h.run("status", "--output", "json"); code != ExitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	if h.out.Len() != 0 {
-		t.Errorf("stdout not empty: %s", h.out)
+	// One document, with ok false and the error (issue 11: it printed nothing).
+	var doc failureDoc
+	oneJSONDocument(t, h.out.Bytes(), &doc)
+	if doc.Command != "status" || doc.OK || !strings.Contains(doc.Error, "throttled") {
+		t.Errorf("document %+v", doc)
 	}
 	if !strings.Contains(h.errOut.String(), "status: describe table OrdersTable: throttled") {
 		t.Errorf("stderr: %s", h.errOut)

@@ -38,12 +38,12 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("%s interrupted; re-run `orders %s` to continue where it stopped", verb, verb)
+		return fmt.Errorf("%s interrupted; re-run `%s` to continue where it stopped", verb, a.suggest(verb))
 	case runErr != nil:
 		return fmt.Errorf("%s: %w", verb, runErr)
 	case report.Failed():
-		return fmt.Errorf("%s failed at %s; fix the cause and re-run `orders %s`: it continues where it stopped",
-			verb, strings.Join(failedSteps(report), ", "), verb)
+		return fmt.Errorf("%s failed at %s; fix the cause and re-run `%s`: it continues where it stopped",
+			verb, strings.Join(failedSteps(report), ", "), a.suggest(verb))
 	}
 	return nil
 }
@@ -62,11 +62,14 @@ var outcomeOrder = []pipeline.Outcome{
 	pipeline.Deleted, pipeline.Absent, pipeline.Failed,
 }
 
-// countOutcomes summarises a report: "2 created, 1 repaired, 4 unchanged".
+// countOutcomes summarises a report by resource, so up, destroy, status
+// and verify count the same seven: "2 created, 1 repaired, 4 unchanged".
+// Steps on one resource (the queue and its policy, the role and its inline
+// policies) count once, as their most telling outcome.
 func countOutcomes(r pipeline.Report) string {
 	n := map[pipeline.Outcome]int{}
-	for _, s := range r.Steps {
-		n[s.Outcome]++
+	for _, o := range resourceOutcomes(r) {
+		n[o]++
 	}
 	var parts []string
 	for _, o := range outcomeOrder {
@@ -86,6 +89,40 @@ func countOutcomes(r pipeline.Report) string {
 		return "nothing to do"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// outcomeWeight ranks the outcomes of one resource's steps: the highest
+// stands for the resource (a queue created with its policy is created; an
+// unchanged queue whose policy was repaired is repaired).
+var outcomeWeight = map[pipeline.Outcome]int{
+	pipeline.Unchanged: 1, pipeline.Absent: 2, pipeline.Deleted: 3, pipeline.Updated: 4,
+	pipeline.Repaired: 5, pipeline.Created: 6, pipeline.Failed: 7,
+}
+
+// resourceOutcomes is the outcome of each resource of r, in step order.
+func resourceOutcomes(r pipeline.Report) []pipeline.Outcome {
+	index := map[string]int{}
+	var out []pipeline.Outcome
+	for _, s := range r.Steps {
+		key := s.Resource
+		if key == "" {
+			key = "step " + s.Step
+		}
+		o := s.Outcome
+		if s.Err != nil {
+			o = pipeline.Failed
+		}
+		i, seen := index[key]
+		if !seen {
+			index[key] = len(out)
+			out = append(out, o)
+			continue
+		}
+		if outcomeWeight[o] > outcomeWeight[out[i]] {
+			out[i] = o
+		}
+	}
+	return out
 }
 
 func failedSteps(r pipeline.Report) []string {

@@ -82,6 +82,8 @@ deployed function's (its THRESHOLD); give the stack flags you gave up (--thresho
 
 // verifyDoc is the JSON document of verify.
 type verifyDoc struct {
+	Command   string          `json:"command"`
+	OK        bool            `json:"ok"`
 	Stack     string          `json:"stack"`
 	Region    string          `json:"region"`
 	Threshold string          `json:"threshold"`
@@ -113,6 +115,9 @@ func (a *app) runVerify(ctx context.Context, thresholdGiven bool, opts verify.Op
 		}
 	}
 	deps := verify.Deps{Stack: pipeline.New(stackCfg, c), Clients: c, Config: probeCfg}
+	if opts.Orders == "" {
+		opts.Orders = a.suggest("")
+	}
 	st := a.io.OutStyles()
 	var (
 		rep      verify.Reporter
@@ -142,7 +147,7 @@ func newVerifyDoc(stack, region, threshold string, r verify.Report) verifyDoc {
 	if checks == nil {
 		checks = []verify.Result{}
 	}
-	return verifyDoc{Stack: stack, Region: region, Threshold: threshold, Passed: r.Passed(), Checks: checks}
+	return verifyDoc{Command: "verify", OK: r.Passed(), Stack: stack, Region: region, Threshold: threshold, Passed: r.Passed(), Checks: checks}
 }
 
 func countFailed(r verify.Report) int {

@@ -64,6 +64,14 @@ type Options struct {
 	// Salvage starts over a damaged store (see store.Options.Salvage)
 	// instead of refusing; Salvaged reports what was lost.
 	Salvage bool
+	// Region answers unsigned requests and is the region the health
+	// endpoint recommends to clients; default us-east-1.
+	Region string
+	// Version is the orders version, reported by the health endpoint.
+	Version string
+	// Realism, when set, describes the active realism profile for the
+	// health endpoint (nil: none is active).
+	Realism func() any
 }
 
 // Emulator is a running local AWS.
@@ -84,6 +92,11 @@ type Emulator struct {
 	endpoint string
 	servers  []*http.Server
 	closed   bool
+
+	// instance tells this process's emulator from any other that serves
+	// the same data dir or port later; started is when it opened.
+	instance string
+	started  time.Time
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -105,7 +118,11 @@ func Open(opts Options) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Emulator{opts: opts, store: st}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	e := &Emulator{opts: opts, store: st, instance: newInstanceID()}
+	e.started = e.now()
 	if err := e.start(); err != nil {
 		_ = e.closeServices()
 		_ = st.Close()
@@ -183,7 +200,7 @@ func (e *Emulator) start() error {
 		return fmt.Errorf("start lambda: %w", err)
 	}
 
-	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now}
+	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region}
 	if e.opts.Enforce {
 		dopts.Authz = authz
 	}
@@ -228,8 +245,8 @@ func (e *Emulator) Salvaged() store.SalvageReport { return e.store.Salvaged() }
 // Account is the emulator's account id.
 func (e *Emulator) Account() string { return e.account }
 
-// Handler serves every AWS API the emulator has.
-func (e *Emulator) Handler() http.Handler { return e.handler }
+// Handler serves every AWS API the emulator has, and its health endpoint.
+func (e *Emulator) Handler() http.Handler { return e.withHealth(e.handler) }
 
 // Endpoint is the base URL the emulator serves on ("" before Serve).
 func (e *Emulator) Endpoint() string {
@@ -253,7 +270,7 @@ func (e *Emulator) Listen(addr string) (string, error) {
 // Serve answers on l in the background; url is how clients address it.
 func (e *Emulator) Serve(l net.Listener, url string) {
 	srv := &http.Server{
-		Handler:           e.handler,
+		Handler:           e.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}

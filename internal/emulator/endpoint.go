@@ -21,6 +21,11 @@ type Endpoint struct {
 	PID     int       `json:"pid"`
 	Account string    `json:"account"`
 	Started time.Time `json:"started"`
+	// Instance, DataDir and Region identify the server (see Check): a
+	// later process on the same port has another instance id.
+	Instance string `json:"instance,omitempty"`
+	DataDir  string `json:"dataDir,omitempty"`
+	Region   string `json:"region,omitempty"`
 }
 
 // WriteEndpoint records ep in dataDir atomically (write, then rename).
@@ -40,6 +45,16 @@ func WriteEndpoint(dataDir string, ep Endpoint) error {
 func RemoveEndpoint(dataDir string) {
 	ep, err := ReadEndpoint(dataDir)
 	if err == nil && ep.PID == os.Getpid() {
+		_ = os.Remove(filepath.Join(dataDir, EndpointFile))
+	}
+}
+
+// RemoveEndpointOf deletes the endpoint file if it still describes the
+// emulator instance: in one process (tests, or a --local command that took
+// over from another) the PID alone does not say whose file it is.
+func RemoveEndpointOf(dataDir, instance string) {
+	ep, err := ReadEndpoint(dataDir)
+	if err == nil && ep.PID == os.Getpid() && ep.Instance == instance {
 		_ = os.Remove(filepath.Join(dataDir, EndpointFile))
 	}
 }

@@ -31,9 +31,13 @@ const (
 	DefaultPollInterval = time.Second
 	// DefaultLookback is how far before the newest event seen each poll
 	// looks again: events are not always ingested in timestamp order (two
-	// instances of the function log to two streams), and an event that
-	// arrives late with an older timestamp is still shown, once.
-	DefaultLookback = 5 * time.Second
+	// instances of the function log to two streams, and CloudWatch Logs
+	// makes events searchable only after ingestion, which under load takes
+	// tens of seconds), and an event that arrives late with an older
+	// timestamp is still shown, once. It was 5 s, which missed events that
+	// became visible later than that; re-reading two minutes costs some
+	// pages per poll, de-duplicated by eventId.
+	DefaultLookback = 2 * time.Minute
 )
 
 // TailOption adjusts Tail.
@@ -46,6 +50,16 @@ func PollInterval(d time.Duration) TailOption { return func(t *tailer) { t.poll 
 // (0: from the newest event's millisecond on).
 func Lookback(d time.Duration) TailOption { return func(t *tailer) { t.lookback = d } }
 
+// FilterPattern passes a CloudWatch Logs filter pattern to
+// FilterLogEvents: only matching events are read.
+func FilterPattern(p string) TailOption { return func(t *tailer) { t.pattern = p } }
+
+// Window reads the events from start (zero: as since says) to end (zero:
+// no end; CloudWatch's EndTime excludes it), instead of from since ago.
+func Window(start, end time.Time) TailOption {
+	return func(t *tailer) { t.from, t.until = start, end }
+}
+
 // Clock sets the clock Tail computes "since" from.
 func Clock(now func() time.Time) TailOption { return func(t *tailer) { t.now = now } }
 
@@ -56,6 +70,9 @@ type tailer struct {
 	lookback time.Duration
 	now      func() time.Time
 	emit     func(LogEvent)
+	pattern  string
+	from     time.Time
+	until    time.Time
 
 	seen   map[string]int64 // event key -> timestamp (ms), for events at or after start
 	newest int64            // newest timestamp emitted (ms)
@@ -76,6 +93,9 @@ func Tail(ctx context.Context, logs awsapi.Logs, group string, since time.Durati
 	var start int64 // ms since the epoch; 0: from the beginning
 	if since > 0 {
 		start = t.now().Add(-since).UnixMilli()
+	}
+	if !t.from.IsZero() {
+		start = t.from.UnixMilli()
 	}
 	for {
 		if err := t.fetch(ctx, start); err != nil {
@@ -106,6 +126,12 @@ func (t *tailer) fetch(ctx context.Context, start int64) error {
 	in := &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String(t.group)}
 	if start > 0 {
 		in.StartTime = aws.Int64(start)
+	}
+	if !t.until.IsZero() {
+		in.EndTime = aws.Int64(t.until.UnixMilli())
+	}
+	if t.pattern != "" {
+		in.FilterPattern = aws.String(t.pattern)
 	}
 	for {
 		out, err := t.logs.FilterLogEvents(ctx, in)

@@ -137,3 +137,56 @@ func TestTailMissingGroup(t *testing.T) {
 		}
 	}
 }
+
+// An event that becomes visible late, with a timestamp well before the
+// newest one seen (30 s: CloudWatch's ingestion under load), is still
+// shown, once: --follow never misses it (the 5 s lookback did).
+func TestTailFollowShowsALateEvent(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const newest = 3_600_000
+	script := [][]cwtypes.FilteredLogEvent{
+		{ev("e1", newest, "newest")},
+		{ev("e0", newest-30_000, "late by 30s")},
+		{ev("e0", newest-30_000, "late by 30s"), ev("e1", newest, "newest")},
+	}
+	fake := &fakeLogs{}
+	fake.fn = func(_ context.Context, in *cloudwatchlogs.FilterLogEventsInput) (*cloudwatchlogs.FilterLogEventsOutput, error) {
+		n := len(fake.inputs()) - 1
+		if n >= len(script) {
+			cancel()
+			return nil, ctx.Err()
+		}
+		var out []cwtypes.FilteredLogEvent
+		for _, e := range script[n] { // CloudWatch honours StartTime
+			if aws.ToInt64(e.Timestamp) >= aws.ToInt64(in.StartTime) {
+				out = append(out, e)
+			}
+		}
+		return &cloudwatchlogs.FilterLogEventsOutput{Events: out}, nil
+	}
+	var got []LogEvent
+	err := Tail(ctx, fake, "g", time.Hour, true, func(e LogEvent) { got = append(got, e) },
+		PollInterval(time.Millisecond), Clock(func() time.Time { return time.UnixMilli(newest + 1000) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "newest,late by 30s"; messages(got) != want {
+		t.Errorf("emitted %q, want %q", messages(got), want)
+	}
+}
+
+// FilterPattern and Window reach FilterLogEvents.
+func TestTailFilterAndWindow(t *testing.T) {
+	fake := &fakeLogs{fn: func(context.Context, *cloudwatchlogs.FilterLogEventsInput) (*cloudwatchlogs.FilterLogEventsOutput, error) {
+		return &cloudwatchlogs.FilterLogEventsOutput{}, nil
+	}}
+	start, end := time.UnixMilli(1_000_000), time.UnixMilli(2_000_000)
+	if err := Tail(context.Background(), fake, "g", time.Minute, false, func(LogEvent) {}, FilterPattern(`"ORD-1"`), Window(start, end)); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.inputs()
+	if len(c) != 1 || aws.ToString(c[0].FilterPattern) != `"ORD-1"` || aws.ToInt64(c[0].StartTime) != 1_000_000 || aws.ToInt64(c[0].EndTime) != 2_000_000 {
+		t.Errorf("calls %+v", c)
+	}
+}

@@ -70,10 +70,10 @@ func (s *Stack) logGroupChanges(st logGroupState) []change {
 	if want := s.cfg.LogRetentionDays; st.retention != want {
 		have := "never expire"
 		if st.retention > 0 {
-			have = fmt.Sprintf("%d days", st.retention)
+			have = days(st.retention)
 		}
 		out = append(out, change{
-			details: []string{fmt.Sprintf("retention is %s, want %d days", have, want)},
+			details: []string{fmt.Sprintf("retention is %s, want %s", have, days(want))},
 			fix:     s.setRetention,
 		})
 	}
@@ -129,4 +129,12 @@ func (s *Stack) destroyLogGroup(ctx context.Context, res *StepResult) error {
 		res.Outcome = Deleted
 	}
 	return nil
+}
+
+// days is n days in words: "1 day", "14 days".
+func days(n int32) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }

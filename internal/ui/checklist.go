@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Check is one line of the verify checklist.
@@ -15,6 +17,11 @@ type Check struct {
 	Problems []string // each thing wrong, one per line, shown under the check
 }
 
+// CheckWidth is the column verify's lines fit in: a longer detail goes on
+// its own lines under the check's name, and every line is wrapped between
+// words (a word longer than the width, an ARN, stays whole).
+const CheckWidth = 100
+
 // RenderCheck writes one check: ✓ or ✗, its name and why, then its problems
 // indented. verify calls it as each check finishes.
 func RenderCheck(w io.Writer, st *Styles, c Check) error {
@@ -24,16 +31,50 @@ func RenderCheck(w io.Writer, st *Styles, c Check) error {
 	if !c.OK {
 		mark, name = st.Fail.Render(MarkFail), st.Fail.Render(c.Name)
 	}
+	head := MarkOK + " " + c.Name
 	b.WriteString(mark + " " + name)
 	if c.Detail != "" {
-		b.WriteString(st.Muted.Render(" — ") + indentRest(c.Detail, "    "))
+		if !strings.Contains(c.Detail, "\n") && ansi.StringWidth(head+" — "+c.Detail) <= CheckWidth {
+			b.WriteString(st.Muted.Render(" — ") + c.Detail)
+		} else {
+			b.WriteString("\n" + Wrap(c.Detail, CheckWidth, "    ", "    "))
+		}
 	}
 	b.WriteByte('\n')
 	for _, d := range c.Problems {
-		fmt.Fprintf(&b, "    %s\n", indentRest(d, "      "))
+		fmt.Fprintf(&b, "%s\n", Wrap(d, CheckWidth, "    ", "      "))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Wrap fits text in width columns, breaking only between words: the first
+// line starts with first, the others with rest. Line breaks in text are
+// kept.
+func Wrap(text string, width int, first, rest string) string {
+	var b strings.Builder
+	indent := first
+	for i, para := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+			indent = rest
+		}
+		line := indent
+		lineWords := 0
+		for _, word := range strings.Fields(para) {
+			if lineWords > 0 && ansi.StringWidth(line)+1+ansi.StringWidth(word) > width {
+				b.WriteString(line + "\n")
+				line, lineWords = rest, 0
+			}
+			if lineWords > 0 {
+				line += " "
+			}
+			line += word
+			lineWords++
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }
 
 // RenderChecklist writes every check and a closing line counting the

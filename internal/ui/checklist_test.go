@@ -2,7 +2,10 @@ package ui
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestRenderChecklistGolden(t *testing.T) {
@@ -35,5 +38,33 @@ func TestRenderChecklistAllPassed(t *testing.T) {
 	}
 	if want := "✓ a\n✓ b\nall 2 checks passed\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// verify's lines fit 100 columns: a long detail goes under the name,
+// indented, and lines break only between words.
+func TestRenderCheckFitsWidth(t *testing.T) {
+	detail := strings.Repeat("exactly one message for VERIFY-20260102T150405Z-1a2b3c4d5e6f-HIGH after 1.2s ", 3)
+	arn := "arn:aws:lambda:us-east-1:000000000000:function:" + strings.Repeat("x", 80)
+	var out bytes.Buffer
+	if err := RenderCheck(&out, nil, Check{Name: "probe: SNS → SQS message", OK: false, Detail: detail,
+		Problems: []string{detail, "function " + arn + " is missing"}}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if lines[0] != "✗ probe: SNS → SQS message" || !strings.HasPrefix(lines[1], "    exactly") {
+		t.Errorf("the long detail is not under the name:\n%s", out.String())
+	}
+	for _, l := range lines {
+		if w := ansi.StringWidth(l); w > CheckWidth && !strings.Contains(l, arn) {
+			t.Errorf("line of %d columns: %q", w, l)
+		}
+	}
+	if !strings.Contains(out.String(), arn) {
+		t.Errorf("a word longer than the width was broken:\n%s", out.String())
+	}
+	words := strings.Fields(detail)
+	if got := strings.Fields(strings.Join(lines[1:], " ")); strings.Join(got[:len(words)], " ") != strings.Join(words, " ") {
+		t.Errorf("words were split or lost:\n%s", out.String())
 	}
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // checkOrder checks an order sent earlier instead of probing: its item
-// exists; above the threshold it is NOTIFIED with a MessageId; its log line
-// is in CloudWatch Logs.
+// exists; above the threshold it is NOTIFIED with a MessageId, and that
+// message is in the queue; its log line is in CloudWatch Logs. An order not
+// in the table fails at once.
 func checkOrder(ctx context.Context, e *env, id string) []Result {
 	itemCheck := Result{Name: "order " + id + ": DynamoDB item"}
 	logCheck := Result{Name: "order " + id + ": CloudWatch Logs"}
@@ -46,6 +47,14 @@ func checkOrder(ctx context.Context, e *env, id string) []Result {
 		itemCheck.Detail = fmt.Sprintf("table %s: %s", e.names.Table, itemCheck.Problems[0])
 	}
 
+	msgCheck := checkOrderMessage(ctx, e, id, it)
+	if it == nil {
+		// No item: the order never reached the function (or another
+		// stack's), so there are no log lines to wait for.
+		logCheck.Detail = "not checked: the order is not in the table"
+		logCheck.Problems = []string{logCheck.Detail}
+		return []Result{itemCheck, msgCheck, logCheck}
+	}
 	streams, problems := waitForLogLines(ctx, e, since, []string{id})
 	logCheck.Problems = problems
 	logCheck.OK = len(problems) == 0
@@ -54,7 +63,7 @@ func checkOrder(ctx context.Context, e *env, id string) []Result {
 	} else {
 		logCheck.Detail = problems[0]
 	}
-	return []Result{itemCheck, logCheck}
+	return []Result{itemCheck, msgCheck, logCheck}
 }
 
 // orderItemProblems: an order above the threshold must be NOTIFIED with a

@@ -104,7 +104,7 @@ func checkPolicies(e *env, role roleInfo, readErr error) Result {
 		return fail(readErr.Error())
 	}
 	if !role.exists {
-		return fail(fmt.Sprintf("role %s does not exist — `orders up` creates it", e.names.Role))
+		return fail(fmt.Sprintf("role %s does not exist — %s creates it", e.names.Role, e.cmd("up")))
 	}
 	template, err := policies.Render("function", e.arns)
 	if err != nil {
@@ -127,7 +127,7 @@ func checkPolicies(e *env, role roleInfo, readErr error) Result {
 			if same, err := policies.Equal([]byte(ip.doc), template); err != nil {
 				r.Problems = append(r.Problems, fmt.Sprintf("inline policy %s: cannot be compared with the template: %v", ip.name, err))
 			} else if !same {
-				r.Problems = append(r.Problems, fmt.Sprintf("inline policy %s differs from the template (`orders policy function` prints it)", ip.name))
+				r.Problems = append(r.Problems, fmt.Sprintf("inline policy %s differs from the template (%s prints it)", ip.name, e.cmd("policy function")))
 			}
 		} else {
 			r.Problems = append(r.Problems, fmt.Sprintf("extra inline policy %s (only %s is expected)", ip.name, e.names.RolePolicy))

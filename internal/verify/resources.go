@@ -40,9 +40,12 @@ func checkResources(ctx context.Context, e *env) Result {
 		r.Problems = append(r.Problems, "no resources were reported")
 	}
 	r.OK = len(r.Problems) == 0
+	e.stackMissing = err == nil && len(statuses) > 0 && missing == len(statuses)
 	switch {
+	case e.stackMissing:
+		r.Detail = fmt.Sprintf("%d missing — run %s", missing, e.cmd("up"))
 	case r.OK:
-		r.Detail = fmt.Sprintf("all %d resources present and configured as `orders up` makes them", len(statuses))
+		r.Detail = fmt.Sprintf("all %d resources present and configured as %s makes them", len(statuses), e.cmd("up"))
 	case missing+drifted > 0:
 		var parts []string
 		if missing > 0 {
@@ -51,7 +54,7 @@ func checkResources(ctx context.Context, e *env) Result {
 		if drifted > 0 {
 			parts = append(parts, fmt.Sprintf("%d drifted", drifted))
 		}
-		r.Detail = strings.Join(parts, ", ") + " — `orders up` repairs them"
+		r.Detail = strings.Join(parts, ", ") + " — " + e.cmd("up") + " repairs them"
 	default:
 		r.Detail = "could not read the resources"
 	}

@@ -37,6 +37,9 @@ type Options struct {
 	// PollTimeout bounds each wait for something to arrive: the probe's
 	// queue message, the log lines. 0 means DefaultPollTimeout.
 	PollTimeout time.Duration
+	// Orders is how hints name the orders command, with the flags the run
+	// used ("orders --local --prefix dev-"); "" means "orders".
+	Orders string
 }
 
 // DefaultPollTimeout is Options.PollTimeout's default.
@@ -99,8 +102,9 @@ const (
 	NameProbeQueue  = "probe: SNS → SQS message"
 	NameProbeLogs   = "probe: CloudWatch Logs"
 	NameProbeClean  = "probe: cleanup"
-	// With Options.OrderID the last two checks are named
-	// "order <id>: DynamoDB item" and "order <id>: CloudWatch Logs".
+	// With Options.OrderID the last three checks are named
+	// "order <id>: DynamoDB item", "order <id>: SNS → SQS message" and
+	// "order <id>: CloudWatch Logs".
 )
 
 // env is what the checks use, taken out of Deps so tests can build it from
@@ -122,6 +126,9 @@ type env struct {
 	newID       func() string // base of the probe's order ids
 	pollTimeout time.Duration
 	pollEvery   time.Duration // between CloudWatch Logs searches
+
+	stackMissing bool   // set by checkResources: no resource of the stack exists
+	orders       string // Options.Orders
 }
 
 // Run runs every check and returns them all; rep (which may be nil) gets
@@ -166,7 +173,24 @@ func newEnv(ctx context.Context, deps Deps, opts Options) (*env, error) {
 		status: deps.Stack.Status,
 		iam:    c.IAM, db: c.DynamoDB, sqs: c.SQS, lambda: c.Lambda, logs: c.Logs,
 		clock: realClock{}, newID: newProbeID, pollTimeout: pollTimeout(opts), pollEvery: time.Second,
+		orders: ordersCommand(opts),
 	}, nil
+}
+
+func ordersCommand(opts Options) string {
+	if opts.Orders != "" {
+		return opts.Orders
+	}
+	return "orders"
+}
+
+// cmd is a hint's command line: e.cmd("up") is "`orders --local up`".
+func (e *env) cmd(args string) string {
+	o := e.orders
+	if o == "" {
+		o = "orders"
+	}
+	return "`" + o + " " + args + "`"
 }
 
 func pollTimeout(opts Options) time.Duration {
@@ -179,6 +203,9 @@ func pollTimeout(opts Options) time.Duration {
 // run is Run after the environment is known.
 func run(ctx context.Context, e *env, opts Options, emit func(Result)) {
 	emit(checkResources(ctx, e))
+	if e.stackMissing {
+		return // nothing else can pass; the resources check says to run up
+	}
 	role, roleErr := readRole(ctx, e)
 	emit(checkPolicies(e, role, roleErr))
 	emit(checkSimulation(ctx, e, role))

@@ -416,10 +416,11 @@ func TestGivenOrder(t *testing.T) {
 	}
 	for _, id := range []string{"ORD-1001", "ORD-1002"} {
 		_, by := w.run(context.Background(), Options{OrderID: id})
-		if len(by) != 5 {
-			t.Errorf("%s: %d checks, want 5 (no probe)", id, len(by))
+		if len(by) != 6 {
+			t.Errorf("%s: %d checks, want 6 (no probe)", id, len(by))
 		}
 		wantOK(t, by["order "+id+": DynamoDB item"])
+		wantOK(t, by["order "+id+": SNS → SQS message"])
 		wantOK(t, by["order "+id+": CloudWatch Logs"])
 	}
 	if w.db.item("ORD-1001") == nil || len(w.db.deleted) != 0 {
@@ -440,8 +441,16 @@ func TestGivenOrder(t *testing.T) {
 	_, by = w.run(context.Background(), Options{OrderID: "ORD-2"})
 	wantProblem(t, by["order ORD-2: DynamoDB item"], "PENDING_NOTIFY", "never published")
 
+	// Nothing is waited for an order that is not in the table (it waited
+	// the whole poll timeout for log lines).
+	searches := w.logs.searchCount()
 	_, by = w.run(context.Background(), Options{OrderID: "ORD-404"})
 	wantProblem(t, by["order ORD-404: DynamoDB item"], "no item with OrderId ORD-404")
+	wantProblem(t, by["order ORD-404: CloudWatch Logs"], "not checked: the order is not in the table")
+	wantProblem(t, by["order ORD-404: SNS → SQS message"], "not checked")
+	if n := w.logs.searchCount(); n != searches {
+		t.Errorf("the logs were searched %d times for an order not in the table", n-searches)
+	}
 
 	_, by = w.run(context.Background(), Options{OrderID: `bad"id`})
 	wantProblem(t, by[`order bad"id: DynamoDB item`], "--order-id")
@@ -487,4 +496,39 @@ func TestAddCents(t *testing.T) {
 	if _, err := addCents(handler.MustParseAmount("999999999999999"), highMargin); err == nil {
 		t.Error("no error beyond the largest amount")
 	}
+}
+
+// A notified order whose message is not in the queue fails the
+// notification check: --order-id checks the notification, as its help says.
+func TestGivenOrderNotificationMissing(t *testing.T) {
+	w := newWorld(t)
+	w.start()
+	w.db.items["ORD-7"] = map[string]dtypes.AttributeValue{
+		"OrderId": &dtypes.AttributeValueMemberS{Value: "ORD-7"}, "Amount": &dtypes.AttributeValueMemberN{Value: "500"},
+		"Status": &dtypes.AttributeValueMemberS{Value: "NOTIFIED"}, "MessageId": &dtypes.AttributeValueMemberS{Value: "m-7"}}
+	_, by := w.run(context.Background(), Options{OrderID: "ORD-7"})
+	wantProblem(t, by["order ORD-7: SNS → SQS message"], "no message for ORD-7 in queue")
+}
+
+// On a stack that does not exist, verify stops after the resources check,
+// which says how many are missing and to run up.
+func TestMissingStackStopsAfterResources(t *testing.T) {
+	w := newWorld(t)
+	for i := range w.status {
+		w.status[i].State = pipeline.Missing
+	}
+	rep, by := w.run(context.Background(), Options{})
+	if len(rep.Checks) != 1 {
+		t.Errorf("%d checks, want only the resources check", len(rep.Checks))
+	}
+	wantProblem(t, by[NameResources])
+	if d := by[NameResources].Detail; d != "7 missing — run `orders up`" {
+		t.Errorf("detail %q", d)
+	}
+}
+
+func (f *fakeLogs) searchCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.searches)
 }
