@@ -44,6 +44,8 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 	case report.Failed():
 		return fmt.Errorf("%s failed at %s; fix the cause and re-run `orders %s`: it continues where it stopped",
 			verb, strings.Join(failedSteps(report), ", "), verb)
+	case len(report.Left()) > 0:
+		return fmt.Errorf("%s left what is not stack %s's: %s", verb, a.cfg.Names().Stack, strings.Join(report.Left(), "; "))
 	}
 	return nil
 }
@@ -59,7 +61,7 @@ func (e explaining) Done(step string, r pipeline.StepResult) {
 
 var outcomeOrder = []pipeline.Outcome{
 	pipeline.Created, pipeline.Updated, pipeline.Repaired, pipeline.Unchanged,
-	pipeline.Deleted, pipeline.Absent, pipeline.Failed,
+	pipeline.Deleted, pipeline.Absent, pipeline.Left, pipeline.Failed,
 }
 
 // countOutcomes summarises a report: "2 created, 1 repaired, 4 unchanged".
@@ -72,8 +74,11 @@ func countOutcomes(r pipeline.Report) string {
 	for _, o := range outcomeOrder {
 		if n[o] > 0 {
 			word := string(o)
-			if o == pipeline.Absent {
+			switch o {
+			case pipeline.Absent:
 				word = "already absent"
+			case pipeline.Left:
+				word = "left alone (not ours)"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s", n[o], word))
 		}
@@ -119,7 +124,7 @@ type stepJSON struct {
 }
 
 func newStepsDoc(verb, stack, region string, r pipeline.Report, err error) stepsDoc {
-	d := stepsDoc{Command: verb, Stack: stack, Region: region, OK: err == nil && !r.Failed(), Steps: []stepJSON{}}
+	d := stepsDoc{Command: verb, Stack: stack, Region: region, OK: err == nil && !r.Failed() && len(r.Left()) == 0, Steps: []stepJSON{}}
 	if err != nil {
 		d.Error = err.Error()
 	}

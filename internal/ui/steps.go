@@ -279,6 +279,8 @@ func outcomeWord(o pipeline.Outcome, st *Styles) (string, lipgloss.Style) {
 		return "already absent", st.Muted
 	case pipeline.Repaired:
 		return "repaired", st.Warn
+	case pipeline.Left:
+		return "left alone (not ours)", st.Warn
 	case "":
 		return "done", st.OK
 	}
