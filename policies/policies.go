@@ -10,6 +10,8 @@
 //     sqs:SendMessage, and only for the topic (aws:SourceArn).
 //   - operator: what a person running `orders` (up, status, send, verify,
 //     logs, destroy) needs on these resources, and nothing more.
+//   - operator-read-only: only the read calls: enough for status, the dry
+//     runs of up and destroy, logs, and verify --order-id (no probe).
 package policies
 
 import (
@@ -42,7 +44,12 @@ var needs = map[string][]string{
 	"trust":    {},
 	"queue":    {"Queue", "Topic"},
 	"operator": {"Table", "Topic", "Queue", "Role", "Function", "LogGroup"},
+	// Not one of Kinds: `orders policy operator --read-only` prints it.
+	OperatorReadOnly: {"Table", "Topic", "Queue", "Role", "Function", "LogGroup"},
 }
+
+// OperatorReadOnly is the kind of the operator's read-only policy.
+const OperatorReadOnly = "operator-read-only"
 
 //go:embed templates/*.json
 var templateFS embed.FS

@@ -13,11 +13,12 @@ import (
 
 // Flags that are not config.Config fields' own.
 const (
-	flagConfig  = "config"
-	flagYes     = "yes"
-	flagAccount = "account"
-	flagAdopt   = "adopt"
-	flagDryRun  = "dry-run"
+	flagConfig   = "config"
+	flagYes      = "yes"
+	flagAccount  = "account"
+	flagAdopt    = "adopt"
+	flagDryRun   = "dry-run"
+	flagReadOnly = "read-only"
 )
 
 // addGlobalFlags registers the flags every command takes.
