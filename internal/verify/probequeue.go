@@ -34,7 +34,7 @@ const ProbeTagKey = "orders:verify-probe"
 
 // ProbeQueuePrefix is how the names of the probe's temporary queues of a
 // stack begin: the stack queue's name, "-probe-", then a random suffix.
-func ProbeQueuePrefix(queue string) string { return queue + "-probe-" }
+func ProbeQueuePrefix(queue string) string { return queue + policies.ProbeQueueInfix }
 
 // staleAfter is how old a probe queue must be before a later verify removes
 // it: older than any verify still running could be.
