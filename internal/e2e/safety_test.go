@@ -330,6 +330,11 @@ func TestDryRunsReadOnly(t *testing.T) {
 		t.Errorf("destroy --dry-run on a full stack: %v, want 8 deletions", n)
 	}
 	mustOrders(t, ro, 0, "status")
+	// The rest of what the read-only policy is for: logs, and verify of a
+	// given order (no probe).
+	mustOrders(t, admin, 0, "send", "--amount", "250", "--order-id", "ORD-RO-1")
+	mustOrders(t, ro, 0, "verify", "--order-id", "ORD-RO-1")
+	mustOrders(t, ro, 0, "logs")
 	noDenials("full stack")
 
 	// Drifted (see drift): billing mode, raw delivery, trust policy, code...
