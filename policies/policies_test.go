@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -350,5 +351,30 @@ func TestRenderedDocumentsEqualThemselvesURLEncoded(t *testing.T) {
 		if err != nil || !eq {
 			t.Errorf("%s: Equal(doc, pathescaped(doc)) = %v, %v", kind, eq, err)
 		}
+	}
+}
+
+// The read-only operator policy is a subset of the operator policy, each
+// action on the same resources, and holds only reads: nothing it grants
+// can change the account.
+func TestOperatorReadOnlyPolicy(t *testing.T) {
+	full := grants(render(t, "operator"))
+	ro := grants(render(t, OperatorReadOnly))
+	if len(ro) == 0 {
+		t.Fatal("the read-only policy grants nothing")
+	}
+	reads := regexp.MustCompile(`^[a-z]+:(Get|List|Describe)[A-Za-z]*$|^logs:FilterLogEvents$|^iam:SimulatePrincipalPolicy$`)
+	for act, res := range ro {
+		if !reads.MatchString(act) {
+			t.Errorf("the read-only policy grants %s, which is not a read", act)
+		}
+		for _, r := range res {
+			if !slices.Contains(full[act], r) {
+				t.Errorf("the read-only policy grants %s on %s, which the operator policy does not", act, r)
+			}
+		}
+	}
+	if slices.Contains(Kinds, OperatorReadOnly) {
+		t.Errorf("%s is printed with `policy operator --read-only`, not listed as a kind of its own", OperatorReadOnly)
 	}
 }
