@@ -33,7 +33,11 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.io.Out, "%s: stack %s in %s: %s\n", verb, a.cfg.Names().Stack, a.region(), countOutcomes(report))
+		summary := countOutcomes(report)
+		if len(report.Steps) == 0 && runErr != nil {
+			summary = "nothing done"
+		}
+		fmt.Fprintf(a.io.Out, "%s: stack %s in %s: %s\n", verb, a.cfg.Names().Stack, a.region(), summary)
 	}
 
 	switch {
@@ -45,7 +49,7 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 		return fmt.Errorf("%s failed at %s; fix the cause and re-run `orders %s`: it continues where it stopped",
 			verb, strings.Join(failedSteps(report), ", "), verb)
 	case len(report.Left()) > 0:
-		return fmt.Errorf("%s left what is not stack %s's: %s", verb, a.cfg.Names().Stack, strings.Join(report.Left(), "; "))
+		return fmt.Errorf("%s left alone what is not stack %q's (it carries no tag orders:stack=%s): %s", verb, a.cfg.Names().Stack, a.cfg.Names().Stack, strings.Join(report.Left(), "; "))
 	}
 	return nil
 }

@@ -261,7 +261,11 @@ func (r *StepRenderer) resultLines(step, resource string, res pipeline.StepResul
 		b.WriteByte('\n')
 	} else {
 		word, style := outcomeWord(res.Outcome, r.st)
-		fmt.Fprintf(&b, "%s %s %s %s\n", style.Render(MarkOK), label(step, resource), style.Render(word), dur)
+		mark := MarkOK
+		if res.Outcome == pipeline.Left {
+			mark = MarkLeft
+		}
+		fmt.Fprintf(&b, "%s %s %s %s\n", style.Render(mark), label(step, resource), style.Render(word), dur)
 	}
 	for _, d := range res.Details {
 		fmt.Fprintf(&b, "    %s\n", r.st.Muted.Render(indentRest(d, "      ")))
