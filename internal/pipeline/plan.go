@@ -3,8 +3,9 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -47,7 +48,7 @@ func (p Plan) Count(a Action) int {
 	return n
 }
 
-// planItem judges one existing-or-missing resource for up.
+// planUpItem judges one existing-or-missing resource for up.
 func (s *Stack) planUpItem(step, kind, name, arn string, exists bool, o owner, changes func() ([]change, error)) (PlanItem, error) {
 	it := PlanItem{Step: step, Resource: name, ARN: arn}
 	if !exists {
@@ -67,7 +68,8 @@ func (s *Stack) planUpItem(step, kind, name, arn string, exists bool, o owner, c
 	}
 	for _, c := range cs {
 		if c.fix == nil {
-			it.Details = append(it.Details, "cannot be changed in place: "+fmt.Sprint(c.details))
+			// up would fail on it: say so, as up's error would.
+			it.Details = append(it.Details, "cannot be changed in place: "+strings.Join(c.details, "; ")+"; up fails here")
 			continue
 		}
 		it.Details = append(it.Details, c.details...)
@@ -209,7 +211,7 @@ func (s *Stack) PlanDestroy(ctx context.Context) (Plan, error) {
 		pols = append(pols, "inline policy "+name)
 	}
 	for _, m := range role.managed {
-		pols = append(pols, "detach managed policy "+fmt.Sprint(*m.PolicyArn))
+		pols = append(pols, "detach managed policy "+aws.ToString(m.PolicyArn))
 	}
 	item(StepRolePolicies, KindRole, n.Role, role.arn, role.exists && (len(pols) > 0 || !s.ownerOf(role.tags).ours), s.ownerOf(role.tags), pols...)
 	item(StepRole, KindRole, n.Role, role.arn, role.exists, s.ownerOf(role.tags))
