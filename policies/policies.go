@@ -10,6 +10,8 @@
 //     sqs:SendMessage, and only for the topic (aws:SourceArn).
 //   - operator: what a person running `orders` (up, status, send, verify,
 //     logs, destroy) needs on these resources, and nothing more.
+//   - operator-read-only: only the read calls: enough for status, the dry
+//     runs of up and destroy, logs, and verify --order-id (no probe).
 package policies
 
 import (
@@ -42,7 +44,17 @@ var needs = map[string][]string{
 	"trust":    {},
 	"queue":    {"Queue", "Topic"},
 	"operator": {"Table", "Topic", "Queue", "Role", "Function", "LogGroup"},
+	// Not one of Kinds: `orders policy operator --read-only` prints it.
+	OperatorReadOnly: {"Table", "Topic", "Queue", "Role", "Function", "LogGroup"},
 }
+
+// ProbeQueueInfix joins the stack queue's name and a random suffix in the
+// names of verify's temporary probe queues ("HighValueQueue-probe-1a2b3c4d"),
+// which the operator policy grants by that pattern.
+const ProbeQueueInfix = "-probe-"
+
+// OperatorReadOnly is the kind of the operator's read-only policy.
+const OperatorReadOnly = "operator-read-only"
 
 //go:embed templates/*.json
 var templateFS embed.FS
@@ -58,6 +70,8 @@ var templates = template.Must(template.New("policies").
 		},
 		// streams: the log streams of a log group ("…:log-group:NAME:*").
 		"streams": func(logGroup string) string { return logGroup + ":*" },
+		// probeQueues: verify's temporary probe queues of the stack.
+		"probeQueues": func(queue string) string { return queue + ProbeQueueInfix + "*" },
 		// subscriptions: a topic's subscriptions, whose ARNs are the
 		// topic's ARN plus ":<uuid>".
 		"subscriptions": func(topic string) string { return topic + ":*" },

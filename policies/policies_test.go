@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -220,8 +221,13 @@ func TestOperatorPolicy(t *testing.T) {
 		// Subscription calls are authorized against the subscription's
 		// ARN, which is the topic's plus ":<id>".
 		on([]string{a.Topic, a.Topic + ":*"}, "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"),
-		on([]string{a.Queue}, "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes",
-			"sqs:TagQueue", "sqs:ListQueueTags", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"),
+		on([]string{a.Queue}, "sqs:GetQueueUrl", "sqs:SetQueueAttributes"),
+		// verify's probe makes, reads and deletes queues of its own and
+		// never reads the stack's (issue 9); it finds leftovers by listing.
+		on([]string{a.Queue, a.Queue + "-probe-*"}, "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
+			"sqs:TagQueue", "sqs:ListQueueTags"),
+		on([]string{a.Queue + "-probe-*"}, "sqs:ReceiveMessage"),
+		on([]string{"*"}, "sqs:ListQueues"),
 		on([]string{a.Role}, "iam:CreateRole", "iam:GetRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
 			"iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
 			"iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:SimulatePrincipalPolicy",
@@ -233,6 +239,9 @@ func TestOperatorPolicy(t *testing.T) {
 			"logs:TagResource", "logs:ListTagsForResource", "logs:FilterLogEvents"),
 	} {
 		for k, v := range m {
+			if _, dup := want[k]; dup {
+				t.Fatalf("the test lists %s twice", k)
+			}
 			want[k] = v
 		}
 	}
@@ -342,5 +351,30 @@ func TestRenderedDocumentsEqualThemselvesURLEncoded(t *testing.T) {
 		if err != nil || !eq {
 			t.Errorf("%s: Equal(doc, pathescaped(doc)) = %v, %v", kind, eq, err)
 		}
+	}
+}
+
+// The read-only operator policy is a subset of the operator policy, each
+// action on the same resources, and holds only reads: nothing it grants
+// can change the account.
+func TestOperatorReadOnlyPolicy(t *testing.T) {
+	full := grants(render(t, "operator"))
+	ro := grants(render(t, OperatorReadOnly))
+	if len(ro) == 0 {
+		t.Fatal("the read-only policy grants nothing")
+	}
+	reads := regexp.MustCompile(`^[a-z]+:(Get|List|Describe)[A-Za-z]*$|^logs:FilterLogEvents$|^iam:SimulatePrincipalPolicy$`)
+	for act, res := range ro {
+		if !reads.MatchString(act) {
+			t.Errorf("the read-only policy grants %s, which is not a read", act)
+		}
+		for _, r := range res {
+			if !slices.Contains(full[act], r) {
+				t.Errorf("the read-only policy grants %s on %s, which the operator policy does not", act, r)
+			}
+		}
+	}
+	if slices.Contains(Kinds, OperatorReadOnly) {
+		t.Errorf("%s is printed with `policy operator --read-only`, not listed as a kind of its own", OperatorReadOnly)
 	}
 }

@@ -99,7 +99,12 @@ func TestNotificationShape(t *testing.T) {
 	if !ok || aws.ToString(attr.DataType) != "Number" || aws.ToString(attr.StringValue) != "250.5" {
 		t.Errorf("amount attribute %+v", attr)
 	}
-	if len(in.MessageAttributes) != 1 {
+	// The OrderId too, so a subscriber can filter on one order (verify's probe).
+	id, ok := in.MessageAttributes["order_id"]
+	if !ok || aws.ToString(id.DataType) != "String" || aws.ToString(id.StringValue) != "ORD-1001" {
+		t.Errorf("order_id attribute %+v", id)
+	}
+	if len(in.MessageAttributes) != 2 {
 		t.Errorf("attributes %v", in.MessageAttributes)
 	}
 	// The longest valid OrderId keeps Subject within SNS's 100 characters.

@@ -28,6 +28,12 @@ const SubjectPrefix = "High-value order "
 // amount, so subscribers can filter on it.
 const AmountAttribute = "amount"
 
+// OrderIDAttribute is the message attribute (DataType String) carrying the
+// OrderId, so a subscriber can take one order's notification only: verify's
+// probe subscribes its own queue with a filter policy on it, and never
+// touches the stack's queue.
+const OrderIDAttribute = "order_id"
+
 func publishInput(topicARN string, o Order, receivedAt string) (*sns.PublishInput, error) {
 	body, err := json.Marshal(Notification{OrderID: o.OrderID, Amount: o.Amount, ReceivedAt: receivedAt})
 	if err != nil {
@@ -40,7 +46,8 @@ func publishInput(topicARN string, o Order, receivedAt string) (*sns.PublishInpu
 		// subject stays within SNS's 100 printable ASCII characters.
 		Subject: aws.String(SubjectPrefix + o.OrderID),
 		MessageAttributes: map[string]snstypes.MessageAttributeValue{
-			AmountAttribute: {DataType: aws.String("Number"), StringValue: aws.String(o.Amount.String())},
+			AmountAttribute:  {DataType: aws.String("Number"), StringValue: aws.String(o.Amount.String())},
+			OrderIDAttribute: {DataType: aws.String("String"), StringValue: aws.String(o.OrderID)},
 		},
 	}, nil
 }

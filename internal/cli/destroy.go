@@ -14,12 +14,21 @@ func newDestroyCmd(a *app) *cobra.Command {
 		Short: "Delete every resource up created, log group included",
 		Long: `destroy deletes the stack's resources in reverse order: subscription, function, log group,
 inline policies, role, queue, topic, table. Each step tolerates a resource already gone, so
-running it again is safe. It asks first on a terminal; elsewhere it needs --yes.`,
+running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
+
+It deletes only what is the stack's (tagged orders:stack with the stack's name; the
+subscription when its topic and queue are): anything else with one of the names is left
+alone and reported as "not ours", and destroy then exits 1. --dry-run prints what it would
+delete or leave, deletes nothing, needs no --yes and exits 0.`,
 		Example: `  orders destroy
+  orders destroy --dry-run
   orders destroy --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if a.cfg.DryRun {
+				return a.runPlan(ctx, "destroy")
+			}
 			stack := a.cfg.Names().Stack
 			if !a.cfg.Yes && !a.io.InTTY {
 				return usageErrorf("destroy: refusing to delete stack %q without confirmation: stdin is not a terminal; pass --yes to confirm", stack)
@@ -42,5 +51,6 @@ running it again is safe. It asks first on a terminal; elsewhere it needs --yes.
 		},
 	}
 	cmd.Flags().BoolP(flagYes, "y", false, "delete without asking")
+	cmd.Flags().Bool(flagDryRun, false, "print what destroy would delete or leave, and delete nothing")
 	return cmd
 }

@@ -13,10 +13,13 @@ import (
 
 // Flags that are not config.Config fields' own.
 const (
-	flagConfig  = "config"
-	flagYes     = "yes"
-	flagAccount = "account"
-	flagDebug   = "debug"
+	flagConfig   = "config"
+	flagYes      = "yes"
+	flagAccount  = "account"
+	flagAdopt    = "adopt"
+	flagDryRun   = "dry-run"
+	flagReadOnly = "read-only"
+	flagDebug    = "debug"
 )
 
 // addGlobalFlags registers the flags every command takes.
@@ -71,6 +74,7 @@ var settings = []setting{
 	int32Setting(config.FlagMemoryMB, func(c *config.Config) *int32 { return &c.MemoryMB }),
 	stringSetting(config.FlagPermissionsBoundary, func(c *config.Config) *string { return &c.PermissionsBoundary }),
 	boolSetting(flagYes, func(c *config.Config) *bool { return &c.Yes }),
+	boolSetting(flagDryRun, func(c *config.Config) *bool { return &c.DryRun }),
 }
 
 func stringSetting(name string, field func(*config.Config) *string) setting {

@@ -30,9 +30,13 @@ func newPolicyCmd(a *app) *cobra.Command {
             IAM allows for a user's inline policy (2,048 characters), so create it as a
             managed policy (aws iam create-policy) and attach it to the user or role
 
+--read-only (with operator) prints only the read calls: enough for status, up --dry-run,
+destroy --dry-run, logs and verify --order-id, and nothing that changes the account.
+
 The account comes from your AWS credentials (sts:GetCallerIdentity), or from --account,
 which renders without calling AWS (the region then comes from --region or AWS_REGION).`,
 		Example: `  orders policy operator > operator-policy.json
+  orders policy operator --read-only > operator-read-only.json
   orders policy function --account 123456789012 --region eu-west-1`,
 		ValidArgs: policies.Kinds,
 		Args: func(_ *cobra.Command, args []string) error {
@@ -61,7 +65,18 @@ which renders without calling AWS (the region then comes from --region or AWS_RE
 					return fmt.Errorf("find the AWS account to render the policy for (or pass --account ID): %w", err)
 				}
 			}
-			doc, err := policies.Render(args[0], arns)
+			kind := args[0]
+			readOnly, err := cmd.Flags().GetBool(flagReadOnly)
+			if err != nil {
+				return err
+			}
+			if readOnly {
+				if kind != "operator" {
+					return usageErrorf("--read-only: only the operator policy has a read-only form, not %s", kind)
+				}
+				kind = policies.OperatorReadOnly
+			}
+			doc, err := policies.Render(kind, arns)
 			if err != nil {
 				return fmt.Errorf("render %s policy: %w", args[0], err)
 			}
@@ -73,6 +88,7 @@ which renders without calling AWS (the region then comes from --region or AWS_RE
 		},
 	}
 	cmd.Flags().String(flagAccount, "", "AWS account ID to render for, without calling AWS")
+	cmd.Flags().Bool(flagReadOnly, false, "with operator: only the read calls (status, dry runs, logs, verify --order-id)")
 	return cmd
 }
 

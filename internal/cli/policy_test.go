@@ -99,3 +99,26 @@ func TestPolicyCredentialErrors(t *testing.T) {
 		}
 	}
 }
+
+// policy operator --read-only prints the read-only policy; the flag means
+// nothing for the other documents and is refused there.
+func TestPolicyOperatorReadOnly(t *testing.T) {
+	h := newHarness(t)
+	if code := h.run("policy", "operator", "--read-only", "--account", "123456789012", "--region", "eu-west-1"); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	want, err := policies.Render(policies.OperatorReadOnly, config.Default().Names().ARNs("aws", "eu-west-1", "123456789012"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(h.out.String()) != strings.TrimSpace(string(want)) {
+		t.Errorf("printed\n%s\nwant\n%s", h.out, want)
+	}
+	h = newHarness(t)
+	if code := h.run("policy", "function", "--read-only", "--account", "123456789012", "--region", "eu-west-1"); code != ExitUsage {
+		t.Errorf("policy function --read-only: exit %d, want %d", code, ExitUsage)
+	}
+	if !strings.Contains(h.errOut.String(), "only the operator policy has a read-only form") {
+		t.Errorf("stderr %q", h.errOut)
+	}
+}

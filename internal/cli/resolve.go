@@ -22,7 +22,8 @@ import (
 const defaultConfigFile = "orders.yaml"
 
 // notConfigurable are flags that make no sense in the environment or a file.
-var notConfigurable = []string{"help", "version", flagConfig}
+// --adopt takes over other people's resources: only ever on purpose, per run.
+var notConfigurable = []string{"help", "version", flagConfig, flagAdopt}
 
 // resolveConfig builds the run's config.Config for cmd, each setting from
 // the first of: its flag, ORDERS_<FLAG>, the config file, the default. It

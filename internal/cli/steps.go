@@ -33,7 +33,11 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 			return err
 		}
 	} else {
-		fmt.Fprintf(a.io.Out, "%s: stack %s in %s: %s\n", verb, a.cfg.Names().Stack, a.region(), countOutcomes(report))
+		summary := countOutcomes(report)
+		if len(report.Steps) == 0 && runErr != nil {
+			summary = "nothing done"
+		}
+		fmt.Fprintf(a.io.Out, "%s: stack %s in %s: %s\n", verb, a.cfg.Names().Stack, a.region(), summary)
 	}
 
 	switch {
@@ -44,6 +48,8 @@ func (a *app) runSteps(ctx context.Context, verb string, run stepsFunc) error {
 	case report.Failed():
 		return fmt.Errorf("%s failed at %s; fix the cause and re-run `%s`: it continues where it stopped",
 			verb, strings.Join(failedSteps(report), ", "), a.suggest(verb))
+	case len(report.Left()) > 0:
+		return fmt.Errorf("%s left alone what is not stack %q's (it carries no tag orders:stack=%s): %s", verb, a.cfg.Names().Stack, a.cfg.Names().Stack, strings.Join(report.Left(), "; "))
 	}
 	return nil
 }
@@ -59,7 +65,7 @@ func (e explaining) Done(step string, r pipeline.StepResult) {
 
 var outcomeOrder = []pipeline.Outcome{
 	pipeline.Created, pipeline.Updated, pipeline.Repaired, pipeline.Unchanged,
-	pipeline.Deleted, pipeline.Absent, pipeline.Failed,
+	pipeline.Deleted, pipeline.Absent, pipeline.Left, pipeline.Failed,
 }
 
 // countOutcomes summarises a report by resource, so up, destroy, status
@@ -75,8 +81,11 @@ func countOutcomes(r pipeline.Report) string {
 	for _, o := range outcomeOrder {
 		if n[o] > 0 {
 			word := string(o)
-			if o == pipeline.Absent {
+			switch o {
+			case pipeline.Absent:
 				word = "already absent"
+			case pipeline.Left:
+				word = "left alone (not ours)"
 			}
 			parts = append(parts, fmt.Sprintf("%d %s", n[o], word))
 		}
@@ -156,7 +165,7 @@ type stepJSON struct {
 }
 
 func newStepsDoc(verb, stack, region string, r pipeline.Report, err error) stepsDoc {
-	d := stepsDoc{Command: verb, Stack: stack, Region: region, OK: err == nil && !r.Failed(), Steps: []stepJSON{}}
+	d := stepsDoc{Command: verb, Stack: stack, Region: region, OK: err == nil && !r.Failed() && len(r.Left()) == 0, Steps: []stepJSON{}}
 	if err != nil {
 		d.Error = err.Error()
 	}

@@ -31,9 +31,12 @@ func newVerifyCmd(a *app) *cobra.Command {
                   function's calls allowed, a list of calls it must never make denied)
   probe           two orders with fresh ids, one above the threshold and one at it, sent
                   through the real function: both items in DynamoDB with exact amounts,
-                  exactly one SNS → SQS message (for the high one; other messages in the
-                  queue are left alone), the function's lines in CloudWatch Logs; then the
-                  probe's items and message are deleted
+                  exactly one SNS → SQS message for the high one, read from a temporary
+                  queue of the probe's own (subscribed to the topic with a filter on the
+                  probe's order ids; the stack's queue is never read, its subscription
+                  and policy are checked instead), the function's lines in CloudWatch
+                  Logs; then the probe's items, queue and subscription are deleted, also
+                  on Ctrl-C (a later verify removes what a killed one left)
 
 --order-id checks an order you sent instead of probing. The threshold the probe uses is the
 deployed function's (its THRESHOLD); give the stack flags you gave up (--threshold, --arch,

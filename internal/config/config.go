@@ -43,6 +43,11 @@ type Config struct {
 	MemoryMB                     int32
 	PermissionsBoundary          string // optional policy ARN set on the function's role
 	Yes                          bool
+	// Adopt lets up take over same-named resources that are not the
+	// stack's (orders up --adopt): tag them, then converge them.
+	Adopt bool
+	// DryRun makes up and destroy print their plan and change nothing.
+	DryRun bool
 }
 
 // Defaults, exported so help texts can quote them.

@@ -151,7 +151,9 @@ func runFlow(t *testing.T, m *emu, cfg aws.Config, repair bool) []result {
 		}
 		if i == 0 && repair {
 			m.drift(t)
-			r = orders(t, cfg, "up")
+			// The drift took the stack tags off: those resources are no
+			// longer the stack's until up --adopt takes them back (issue 9).
+			r = orders(t, cfg, "up", "--adopt")
 			rs = append(rs, r)
 			if r.code != 0 {
 				break

@@ -21,6 +21,9 @@ type change struct {
 	// updated marks a change orders itself brought (new function code or
 	// architecture) rather than drift; it is reported Updated, not Repaired.
 	updated bool
+	// tag marks the change that puts the stack tag on: apply makes it
+	// first, so a resource is marked the stack's before it is changed.
+	tag bool
 }
 
 // driftOf flattens changes into Status's Drift lines.
@@ -43,6 +46,16 @@ func apply(ctx context.Context, res *StepResult, changes []change, action, kind,
 		return nil
 	}
 	repaired, updated := false, false
+	changes = slices.Clone(changes)
+	slices.SortStableFunc(changes, func(a, b change) int {
+		switch {
+		case a.tag && !b.tag:
+			return -1
+		case b.tag && !a.tag:
+			return 1
+		}
+		return 0
+	})
 	for _, c := range changes {
 		if c.fix == nil {
 			return fmt.Errorf("%s %s %s: cannot be changed in place: %s; delete it (orders destroy) or choose another --prefix",

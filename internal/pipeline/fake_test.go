@@ -594,6 +594,10 @@ func (x fakeSQS) ChangeMessageVisibility(context.Context, *sqs.ChangeMessageVisi
 	panic("ChangeMessageVisibility: not used by the pipeline")
 }
 
+func (x fakeSQS) ListQueues(context.Context, *sqs.ListQueuesInput, ...func(*sqs.Options)) (*sqs.ListQueuesOutput, error) {
+	panic("ListQueues: not used by the pipeline")
+}
+
 // --- IAM
 
 type fakeIAM struct{ f *fakeAWS }

@@ -124,7 +124,7 @@ func (s *Stack) functionChanges(st functionState, arns policies.ARNs) ([]change,
 
 	if d := s.tagDrift(st.tags); d != nil {
 		arn := st.arn
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.Lambda.TagResource(ctx, &lambda.TagResourceInput{Resource: &arn, Tags: s.stackTags()})
 			return wrapErr(err, "tag", "function", name)
 		}})
@@ -293,8 +293,15 @@ func (s *Stack) createFunction(ctx context.Context, arns policies.ARNs, res *Ste
 	return s.waitFunctionActive(ctx)
 }
 
-func (s *Stack) destroyFunction(ctx context.Context, res *StepResult) error {
-	_, err := s.c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: &s.names.Function})
+func (s *Stack) destroyFunction(ctx context.Context, arn string, res *StepResult) error {
+	st, err := s.readFunction(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if leave(res, KindFunction, s.names.Function, st.exists, s.ownerOf(st.tags)) {
+		return nil
+	}
+	_, err = s.c.Lambda.DeleteFunction(ctx, &lambda.DeleteFunctionInput{FunctionName: &s.names.Function})
 	switch {
 	case hasCode(err, "ResourceNotFoundException"):
 		res.Outcome = Absent

@@ -79,7 +79,7 @@ func (s *Stack) logGroupChanges(st logGroupState) []change {
 	}
 	if d := s.tagDrift(st.tags); d != nil {
 		arn := st.arn
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.Logs.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: &arn, Tags: s.stackTags()})
 			return wrapErr(err, "tag", "log group", name)
 		}})
@@ -118,8 +118,15 @@ func (s *Stack) upLogGroup(ctx context.Context, read *future[logGroupState], res
 	return apply(ctx, res, s.logGroupChanges(st), "converge", "log group", name)
 }
 
-func (s *Stack) destroyLogGroup(ctx context.Context, res *StepResult) error {
-	_, err := s.c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &s.names.LogGroup})
+func (s *Stack) destroyLogGroup(ctx context.Context, arn string, res *StepResult) error {
+	st, err := s.readLogGroup(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if leave(res, KindLogGroup, s.names.LogGroup, st.exists, s.ownerOf(st.tags)) {
+		return nil
+	}
+	_, err = s.c.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: &s.names.LogGroup})
 	switch {
 	case hasCode(err, "ResourceNotFoundException"):
 		res.Outcome = Absent

@@ -491,6 +491,9 @@ func TestMotoUpAfterFailedStep(t *testing.T) {
 		AttributeDefinitions: []dtypes.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: dtypes.ScalarAttributeTypeN}},
 		KeySchema:            []dtypes.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: dtypes.KeyTypeHash}},
 		BillingMode:          dtypes.BillingModePayPerRequest,
+		// The stack's own table (an earlier up's), so up converges it
+		// rather than refusing someone else's.
+		Tags: []dtypes.Tag{{Key: aws.String(config.StackTagKey), Value: aws.String(n.Stack)}},
 	})
 	if err != nil {
 		t.Fatal(err)

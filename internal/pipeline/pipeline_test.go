@@ -258,7 +258,9 @@ func TestUpWithPrefixAndSettings(t *testing.T) {
 
 // Each drift is introduced out of band after a first up; status must name
 // it, up must repair it (reported with details), and afterwards status is
-// clean and another up changes nothing.
+// clean and another up changes nothing. A resource that lost the stack tag
+// (or carries another stack's) is no longer the stack's: status marks it
+// foreign, up refuses it and changes nothing, up --adopt repairs it.
 func TestDriftRepaired(t *testing.T) {
 	arns := config.Default().Names().ARNs("aws", fakeRegion, fakeAccount)
 	for _, tc := range []struct {
@@ -273,13 +275,13 @@ func TestDriftRepaired(t *testing.T) {
 	}{
 		{name: "table billing", step: "table", kind: KindTable, outcome: Repaired, detail: "billing mode is PROVISIONED",
 			drift: func(f *fakeAWS) { f.tables["OrdersTable"].billing = dtypes.BillingModeProvisioned }},
-		{name: "table tag", step: "table", kind: KindTable, outcome: Repaired, detail: "tag orders:stack missing",
+		{name: "table tag", state: Foreign, step: "table", kind: KindTable, outcome: Repaired, detail: "tag orders:stack missing",
 			drift: func(f *fakeAWS) { delete(f.tables["OrdersTable"].tags, config.StackTagKey) }},
-		{name: "topic tag", step: "topic", kind: KindTopic, outcome: Repaired, detail: `tag orders:stack is "other"`,
+		{name: "topic tag", state: Foreign, step: "topic", kind: KindTopic, outcome: Repaired, detail: `tag orders:stack is "other"`,
 			drift: func(f *fakeAWS) { f.topics[arns.Topic][config.StackTagKey] = "other" }},
 		{name: "queue encryption", step: "queue", kind: KindQueue, outcome: Repaired, detail: "encryption is off",
 			drift: func(f *fakeAWS) { f.queues["HighValueQueue"].attrs["SqsManagedSseEnabled"] = "false" }},
-		{name: "queue tag", step: "queue", kind: KindQueue, outcome: Repaired, detail: "tag orders:stack missing",
+		{name: "queue tag", state: Foreign, step: "queue", kind: KindQueue, outcome: Repaired, detail: "tag orders:stack missing",
 			drift: func(f *fakeAWS) { f.queues["HighValueQueue"].tags = map[string]string{} }},
 		{name: "queue policy removed", step: "queue policy", kind: KindQueue, outcome: Repaired, detail: "queue policy missing",
 			drift: func(f *fakeAWS) { delete(f.queues["HighValueQueue"].attrs, "Policy") }},
@@ -301,7 +303,7 @@ func TestDriftRepaired(t *testing.T) {
 			drift: func(f *fakeAWS) { f.groups["/aws/lambda/ProcessOrderFunction"].retention = 7 }},
 		{name: "retention removed", step: "log group", kind: KindLogGroup, outcome: Repaired, detail: "retention is never expire",
 			drift: func(f *fakeAWS) { f.groups["/aws/lambda/ProcessOrderFunction"].retention = 0 }},
-		{name: "log group tag", step: "log group", kind: KindLogGroup, outcome: Repaired, detail: "tag orders:stack missing",
+		{name: "log group tag", state: Foreign, step: "log group", kind: KindLogGroup, outcome: Repaired, detail: "tag orders:stack missing",
 			drift: func(f *fakeAWS) { f.groups["/aws/lambda/ProcessOrderFunction"].tags = map[string]string{} }},
 		{name: "trust policy", step: "role", kind: KindRole, outcome: Repaired, detail: "trust policy differs",
 			drift: func(f *fakeAWS) {
@@ -322,7 +324,7 @@ func TestDriftRepaired(t *testing.T) {
 				r := f.roles["ProcessOrderFunction-role"]
 				r.managed = append(r.managed, "arn:aws:iam::aws:policy/AdministratorAccess")
 			}},
-		{name: "role tag", step: "role", kind: KindRole, outcome: Repaired, detail: "tag orders:stack missing",
+		{name: "role tag", state: Foreign, step: "role", kind: KindRole, outcome: Repaired, detail: "tag orders:stack missing",
 			drift: func(f *fakeAWS) { f.roles["ProcessOrderFunction-role"].tags = map[string]string{} }},
 		{name: "boundary configured", step: "role", kind: KindRole, outcome: Repaired, detail: "permissions boundary is none, want arn:aws:iam::123456789012:policy/B",
 			mod:   func(c *config.Config) { c.PermissionsBoundary = "arn:aws:iam::123456789012:policy/B" },
@@ -345,7 +347,7 @@ func TestDriftRepaired(t *testing.T) {
 			drift: func(f *fakeAWS) {
 				f.functions["ProcessOrderFunction"].conf.Role = aws.String("arn:aws:iam::123456789012:role/Other")
 			}},
-		{name: "function tag", step: "function", kind: KindFunction, outcome: Repaired, detail: "tag orders:stack missing",
+		{name: "function tag", state: Foreign, step: "function", kind: KindFunction, outcome: Repaired, detail: "tag orders:stack missing",
 			drift: func(f *fakeAWS) { f.functions["ProcessOrderFunction"].tags = map[string]string{} }},
 		{name: "code", step: "function", kind: KindFunction, outcome: Updated, detail: "code is old, want",
 			drift: func(f *fakeAWS) { f.functions["ProcessOrderFunction"].conf.CodeSha256 = aws.String("old") }},
@@ -369,7 +371,19 @@ func TestDriftRepaired(t *testing.T) {
 				mods = append(mods, tc.mod)
 			}
 			s := newTestStack(t, f, mods...)
-			if tc.state == Missing {
+			if tc.state == Foreign {
+				statusShows(t, s, tc.kind, Foreign, "not ours: "+tc.kind)
+				f.resetCalls()
+				_, err := s.Up(context.Background(), nil)
+				var fe *ForeignError
+				if !errors.As(err, &fe) || len(fe.Foreign) != 1 || fe.Foreign[0].Kind != tc.kind || !strings.Contains(err.Error(), "orders up --adopt") {
+					t.Fatalf("up over a foreign %s: %v, want a ForeignError naming it and --adopt", tc.kind, err)
+				}
+				if w := f.writes(); len(w) > 0 {
+					t.Errorf("up refused, yet called %v", w)
+				}
+				s = newTestStack(t, f, append(mods, func(c *config.Config) { c.Adopt = true })...)
+			} else if tc.state == Missing {
 				statusShows(t, s, tc.kind, Missing, "")
 			} else {
 				statusShows(t, s, tc.kind, Drifted, tc.detail)
@@ -395,6 +409,13 @@ func statusShows(t *testing.T, s *Stack, kind string, state State, detail string
 	}
 	for _, r := range st {
 		if r.Kind != kind {
+			// The subscription is the stack's only while its topic and queue are.
+			if r.Kind == KindSubscription && state == Foreign && (kind == KindTopic || kind == KindQueue) {
+				if r.State != Foreign {
+					t.Errorf("status of %s: %s, want foreign with its %s", r.Kind, r.State, kind)
+				}
+				continue
+			}
 			if r.State != Present {
 				t.Errorf("status of %s: %s %q, want present", r.Kind, r.State, r.Drift)
 			}

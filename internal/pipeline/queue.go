@@ -98,7 +98,7 @@ func (s *Stack) queueChanges(st queueState) []change {
 		})
 	}
 	if d := s.tagDrift(st.tags); d != nil {
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.SQS.TagQueue(ctx, &sqs.TagQueueInput{QueueUrl: &url, Tags: s.stackTags()})
 			return wrapErr(err, "tag", "queue", name)
 		}})
@@ -223,17 +223,20 @@ func (s *Stack) upQueuePolicy(ctx context.Context, read *future[queueState], url
 	return apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue)
 }
 
-func (s *Stack) destroyQueue(ctx context.Context, res *StepResult) error {
+func (s *Stack) destroyQueue(ctx context.Context, arn string, res *StepResult) error {
 	name := s.names.Queue
-	u, err := s.c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
-	if queueMissing(err) {
+	st, err := s.readQueue(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if !st.exists {
 		res.Outcome = Absent
 		return nil
 	}
-	if err != nil {
-		return fail("get URL of", "queue", name, err)
+	if leave(res, KindQueue, name, st.exists, s.ownerOf(st.tags)) {
+		return nil
 	}
-	_, err = s.c.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: u.QueueUrl})
+	_, err = s.c.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: &st.url})
 	if queueMissing(err) {
 		res.Outcome = Absent
 		return nil

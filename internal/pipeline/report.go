@@ -15,6 +15,7 @@ const (
 	Unchanged Outcome = "unchanged" // already right
 	Deleted   Outcome = "deleted"   // destroy removed it
 	Absent    Outcome = "absent"    // destroy found nothing to remove
+	Left      Outcome = "left"      // destroy found it is not the stack's and left it alone (Details say what it found)
 	Failed    Outcome = "failed"    // see StepResult.Err
 )
 
@@ -50,6 +51,18 @@ func (r Report) Failed() bool {
 	return false
 }
 
+// Left lists the steps whose resource destroy left alone because it is not
+// the stack's, with what was found.
+func (r Report) Left() []string {
+	var out []string
+	for _, s := range r.Steps {
+		if s.Outcome == Left {
+			out = append(out, s.Details...)
+		}
+	}
+	return out
+}
+
 // State is what Status found for one resource.
 type State string
 
@@ -57,6 +70,7 @@ const (
 	Present State = "present" // exists and is as up makes it
 	Missing State = "missing" // does not exist
 	Drifted State = "drifted" // exists but differs; Drift says how
+	Foreign State = "foreign" // exists with the stack's name but is not the stack's (see ownership.go); Drift says what it carries
 )
 
 // ResourceStatus is one resource as Status found it.

@@ -183,7 +183,7 @@ func (s *Stack) roleChanges(st roleState, arns policies.ARNs) ([]change, error) 
 		})
 	}
 	if d := s.tagDrift(st.tags); d != nil {
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: &name, Tags: s.iamTags()})
 			return wrapErr(err, "tag", "role", name)
 		}})
@@ -254,6 +254,10 @@ func (s *Stack) destroyRolePolicies(ctx context.Context, res *StepResult) error 
 		return err
 	}
 	name := s.names.Role
+	// Another's role keeps every policy it has.
+	if leave(res, KindRole, name, st.exists, s.ownerOf(st.tags)) {
+		return nil
+	}
 	res.Outcome = Absent
 	for _, p := range st.inline {
 		_, err := s.c.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: &name, PolicyName: &p})
@@ -281,7 +285,24 @@ func (s *Stack) destroyRolePolicies(ctx context.Context, res *StepResult) error 
 }
 
 func (s *Stack) destroyRole(ctx context.Context, res *StepResult) error {
-	_, err := s.c.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &s.names.Role})
+	got, err := s.c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &s.names.Role})
+	if hasCode(err, "NoSuchEntity") {
+		res.Outcome = Absent
+		return nil
+	}
+	if err != nil {
+		return fail("get", "role", s.names.Role, err)
+	}
+	tags := map[string]string{}
+	if got.Role != nil {
+		for _, t := range got.Role.Tags {
+			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	}
+	if leave(res, KindRole, s.names.Role, true, s.ownerOf(tags)) {
+		return nil
+	}
+	_, err = s.c.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: &s.names.Role})
 	switch {
 	case hasCode(err, "NoSuchEntity"):
 		res.Outcome = Absent

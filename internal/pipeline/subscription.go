@@ -133,9 +133,22 @@ func (s *Stack) upSubscription(ctx context.Context, read *future[subscriptionSta
 // destroySubscription removes every sqs subscription of the topic to the
 // queue.
 func (s *Stack) destroySubscription(ctx context.Context, topicARN, queueARN string, res *StepResult) error {
-	st, err := s.readSubscription(ctx, topicARN, queueARN)
+	var (
+		st    subscriptionState
+		topic topicState
+		queue queueState
+	)
+	err := parallel(
+		func() (err error) { st, err = s.readSubscription(ctx, topicARN, queueARN); return err },
+		func() (err error) { topic, err = s.readTopic(ctx, topicARN); return err },
+		func() (err error) { queue, err = s.readQueue(ctx, queueARN); return err },
+	)
 	if err != nil {
 		return err
+	}
+	o := subscriptionOwner(topic.exists, s.ownerOf(topic.tags), queue.exists, s.ownerOf(queue.tags))
+	if leave(res, KindSubscription, s.subscriptionName(), len(st.arns) > 0, o) {
+		return nil
 	}
 	res.Outcome = Absent
 	for _, a := range st.arns {

@@ -102,7 +102,7 @@ func (s *Stack) tableChanges(st tableState) []change {
 	}
 	if d := s.tagDrift(st.tags); d != nil {
 		arn := st.arn
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.DynamoDB.TagResource(ctx, &dynamodb.TagResourceInput{ResourceArn: &arn, Tags: s.dynamoTags()})
 			return wrapErr(err, "tag", "table", name)
 		}})
@@ -210,9 +210,17 @@ func (s *Stack) waitTableGone(ctx context.Context) error {
 	return nil
 }
 
-// destroyTable deletes the table and waits until it is gone.
-func (s *Stack) destroyTable(ctx context.Context, res *StepResult) error {
+// destroyTable deletes the table, if it is the stack's, and waits until it
+// is gone.
+func (s *Stack) destroyTable(ctx context.Context, arn string, res *StepResult) error {
 	name := s.names.Table
+	st, err := s.readTable(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if leave(res, KindTable, name, st.exists, s.ownerOf(st.tags)) {
+		return nil
+	}
 	for {
 		_, err := s.c.DynamoDB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: &name})
 		switch {

@@ -57,7 +57,7 @@ func (s *Stack) topicChanges(st topicState) []change {
 	var out []change
 	if d := s.tagDrift(st.tags); d != nil {
 		arn := st.arn
-		out = append(out, change{details: d, fix: func(ctx context.Context) error {
+		out = append(out, change{details: d, tag: true, fix: func(ctx context.Context) error {
 			_, err := s.c.SNS.TagResource(ctx, &sns.TagResourceInput{ResourceArn: &arn, Tags: s.snsTags()})
 			return wrapErr(err, "tag", "topic", s.names.Topic)
 		}})
@@ -94,13 +94,16 @@ func (s *Stack) upTopic(ctx context.Context, read *future[topicState], res *Step
 // destroyTopic looks before deleting: DeleteTopic succeeds on a topic that
 // does not exist, which would hide "absent".
 func (s *Stack) destroyTopic(ctx context.Context, arn string, res *StepResult) error {
-	_, err := s.c.SNS.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
-	if hasCode(err, "NotFound", "NotFoundException") {
+	st, err := s.readTopic(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if !st.exists {
 		res.Outcome = Absent
 		return nil
 	}
-	if err != nil {
-		return fail("get attributes of", "topic", s.names.Topic, err)
+	if leave(res, KindTopic, s.names.Topic, st.exists, s.ownerOf(st.tags)) {
+		return nil
 	}
 	res.ARN = arn
 	if _, err := s.c.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: &arn}); err != nil {

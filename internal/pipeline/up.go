@@ -73,8 +73,18 @@ func (s *Stack) Up(ctx context.Context, reporter Reporter) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	r := newLockedReporter(reporter)
 	rd := s.startReads(ctx, arns)
+	// Nothing is written while anything with the stack's names is someone
+	// else's, unless the operator said to take it over.
+	foreign := s.foreign(ctx, rd)
+	if len(foreign) > 0 && !s.cfg.Adopt {
+		rd.wait()
+		return Report{}, &ForeignError{Stack: s.names.Stack, Foreign: foreign}
+	}
+	if reporter == nil {
+		reporter = nopReporter{}
+	}
+	r := newLockedReporter(adopting{reporter, foreign})
 	n := s.names
 
 	// Written by a step, read only by steps that depend on it: the engine
@@ -114,5 +124,28 @@ func (s *Stack) Up(ctx context.Context, reporter Reporter) (Report, error) {
 	}
 	rep := runSteps(ctx, r, steps)
 	rd.wait()
+	for i := range rep.Steps {
+		rep.Steps[i] = adopted(rep.Steps[i], foreign)
+	}
 	return rep, nil
+}
+
+// adopting tells the reporter which steps took a resource over.
+type adopting struct {
+	Reporter
+	foreign []ForeignResource
+}
+
+func (a adopting) Done(step string, r StepResult) {
+	a.Reporter.Done(step, adopted(r, a.foreign))
+}
+
+// adopted notes on a step's result that it took its resource over.
+func adopted(r StepResult, foreign []ForeignResource) StepResult {
+	for _, f := range foreign {
+		if f.Step == r.Step && r.Outcome != Failed {
+			r.Details = append([]string{"adopted: it had " + f.Found + "; now tagged as the stack's"}, r.Details...)
+		}
+	}
+	return r
 }

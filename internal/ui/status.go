@@ -67,7 +67,7 @@ func stateStyle(s pipeline.State, st *Styles) lipgloss.Style {
 		return st.OK
 	case pipeline.Missing:
 		return st.Fail
-	case pipeline.Drifted:
+	case pipeline.Drifted, pipeline.Foreign:
 		return st.Warn
 	}
 	return lipgloss.Style{}

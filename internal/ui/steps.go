@@ -261,7 +261,11 @@ func (r *StepRenderer) resultLines(step, resource string, res pipeline.StepResul
 		b.WriteByte('\n')
 	} else {
 		word, style := outcomeWord(res.Outcome, r.st)
-		fmt.Fprintf(&b, "%s %s %s %s\n", style.Render(MarkOK), label(step, resource), style.Render(word), dur)
+		mark := MarkOK
+		if res.Outcome == pipeline.Left {
+			mark = MarkLeft
+		}
+		fmt.Fprintf(&b, "%s %s %s %s\n", style.Render(mark), label(step, resource), style.Render(word), dur)
 	}
 	for _, d := range res.Details {
 		fmt.Fprintf(&b, "    %s\n", r.st.Muted.Render(indentRest(d, "      ")))
@@ -279,6 +283,8 @@ func outcomeWord(o pipeline.Outcome, st *Styles) (string, lipgloss.Style) {
 		return "already absent", st.Muted
 	case pipeline.Repaired:
 		return "repaired", st.Warn
+	case pipeline.Left:
+		return "left alone (not ours)", st.Warn
 	case "":
 		return "done", st.OK
 	}

@@ -16,6 +16,7 @@ import (
 const (
 	MarkOK   = "✓"
 	MarkFail = "✗"
+	MarkLeft = "!" // a resource left alone: not the stack's
 )
 
 // ColorEnabled reports whether a stream should be coloured: only a terminal,

@@ -268,13 +268,18 @@ func (f *fakeSQS) visible(id string) bool {
 // --- SNS (the handler's notifier), delivering to the fake queue ---
 
 type fakeSNS struct {
-	queue      *fakeSQS
-	topic      string
-	deliver    bool  // the subscription works
-	deliveries int   // copies delivered per publish (SNS's at-least-once)
-	err        error // Publish fails with this
-	mu         sync.Mutex
-	n          int
+	awsapi.SNS
+	queue        *fakeSQS
+	account      *fakeAccount
+	queueARN     string // the stack queue's
+	topic        string
+	deliver      bool  // the subscription works
+	deliveries   int   // copies delivered per publish (SNS's at-least-once)
+	err          error // Publish fails with this
+	mu           sync.Mutex
+	n            int
+	subs         []*fakeSub // the probe's
+	unsubscribed []string
 }
 
 func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sns.Options)) (*sns.PublishOutput, error) {
@@ -291,6 +296,7 @@ func (f *fakeSNS) Publish(_ context.Context, in *sns.PublishInput, _ ...func(*sn
 		for range max(f.deliveries, 1) {
 			f.queue.send(string(env))
 		}
+		f.deliverToProbes(in, string(env))
 	}
 	return &sns.PublishOutput{MessageId: aws.String(id)}, nil
 }
@@ -478,7 +484,8 @@ type world struct {
 	t      *testing.T
 	clock  *fakeClock
 	db     *fakeDB
-	queue  *fakeSQS
+	queue  *fakeSQS // the stack's
+	sqs    *fakeAccount
 	topic  *fakeSNS
 	logs   *fakeLogs
 	iam    *fakeIAM
@@ -503,12 +510,18 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	qPolicy, err := policies.Render("queue", arns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := &fakeAccount{clock: clock, stack: queue, stackName: names.Queue, policy: string(qPolicy)}
 	w := &world{
 		t:     t,
 		clock: clock,
 		db:    &fakeDB{items: map[string]map[string]dtypes.AttributeValue{}},
 		queue: queue,
-		topic: &fakeSNS{queue: queue, topic: arns.Topic, deliver: true},
+		sqs:   account,
+		topic: &fakeSNS{queue: queue, account: account, queueARN: arns.Queue, topic: arns.Topic, deliver: true},
 		logs:  &fakeLogs{clock: clock, group: names.LogGroup},
 		iam: &fakeIAM{role: true, roleARN: arns.Role, names: []string{names.RolePolicy},
 			docs: map[string]string{names.RolePolicy: string(fnPolicy)}},
@@ -522,7 +535,7 @@ func newWorld(t *testing.T) *world {
 	w.env = &env{
 		names: names, arns: arns, threshold: handler.MustParseAmount("100"),
 		status: func(context.Context) ([]pipeline.ResourceStatus, error) { return w.status, nil },
-		iam:    w.iam, db: w.db, sqs: w.queue, logs: w.logs,
+		iam:    w.iam, db: w.db, sqs: w.sqs, sns: w.topic, logs: w.logs,
 		clock: clock, pollTimeout: 20 * time.Second, pollEvery: time.Second,
 		newID: func() string { ids++; return fmt.Sprintf("VERIFY-T%d", ids) },
 	}

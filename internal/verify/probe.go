@@ -55,11 +55,15 @@ func runProbe(ctx context.Context, e *env, emit func(Result)) {
 		return
 	}
 	start := e.clock.Now()
+	// What interrupted verifies left, then the probe's own queue, made
+	// before the orders are sent so it is subscribed when HIGH publishes.
+	removed, leftoverProbs := removeLeftovers(ctx, e)
+	sub, subErr := newProbeSub(ctx, e, low.id, high.id)
 	emit(probeInvoke(ctx, e, low, high))
 	emit(probeItems(ctx, e, low, high))
-	emit(probeQueue(ctx, e, low, high))
+	emit(probeQueue(ctx, e, sub, subErr, low, high))
 	emit(probeLogs(ctx, e, start, low, high))
-	emit(probeCleanup(ctx, e, low, high))
+	emit(probeCleanup(ctx, e, sub, removed, leftoverProbs, low, high))
 }
 
 // probeInvoke sends LOW first, then HIGH: a LOW notification that should
@@ -143,9 +147,15 @@ func probeItems(ctx context.Context, e *env, low, high *probeOrder) Result {
 	return r
 }
 
-// probeCleanup deletes both probe items, even after a cancellation.
-func probeCleanup(ctx context.Context, e *env, low, high *probeOrder) Result {
+// probeCleanup deletes both probe items and the probe's queue with its
+// subscription, even after a cancellation (Ctrl-C), and reports what
+// interrupted verifies had left and was removed first.
+func probeCleanup(ctx context.Context, e *env, sub *probeSub, removed, leftoverProbs []string, low, high *probeOrder) Result {
 	r := Result{Name: NameProbeClean}
+	r.Problems = append(r.Problems, leftoverProbs...)
+	if sub != nil {
+		r.Problems = append(r.Problems, sub.remove(ctx, e)...)
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	for _, o := range []*probeOrder{low, high} {
@@ -160,8 +170,14 @@ func probeCleanup(ctx context.Context, e *env, low, high *probeOrder) Result {
 	r.OK = len(r.Problems) == 0
 	if r.OK {
 		r.Detail = fmt.Sprintf("deleted the probe items %s and %s", low.id, high.id)
+		if sub != nil {
+			r.Detail += fmt.Sprintf(", unsubscribed and deleted the probe's queue %s", sub.name)
+		}
+		if len(removed) > 0 {
+			r.Detail += "; removed what an interrupted verify left: " + strings.Join(removed, ", ")
+		}
 	} else {
-		r.Detail = "probe items left in the table; delete them by hand"
+		r.Detail = "probe leftovers remain (a later verify removes a probe queue left over; delete probe items by hand)"
 	}
 	return r
 }

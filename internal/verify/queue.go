@@ -8,21 +8,21 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/orders-dev/orders/function/handler"
 	"github.com/orders-dev/orders/internal/awsapi"
+	"github.com/orders-dev/orders/policies"
 )
 
 // SQS limits for one ReceiveMessage.
 const (
 	maxWaitSeconds = 20
 	maxBatch       = 10
-	// holdMargin is added to the poll time for the visibility of the
-	// messages the probe receives: long enough that a foreign message is
-	// not handed back to this same poll over and over, short enough that
-	// if verify dies they reappear soon. Verify releases them itself.
+	// holdMargin is added to the poll time for the visibility of what the
+	// probe receives from its own queue, so nothing is handed back to it.
 	holdMargin = 10 * time.Second
 )
 
@@ -65,30 +65,24 @@ func readMessage(m sqstypes.Message) queueMessage {
 	return q
 }
 
-// probeQueue long-polls the queue until HIGH's notification arrives, then
-// looks once more, briefly, for a second one or one for LOW. The probe's
-// messages are deleted; every other message is only looked at: it stays
-// hidden while the probe polls (so it is not received again and again,
-// which would also count against a redrive policy's maxReceiveCount) and is
-// made visible again (ChangeMessageVisibility 0) as soon as the poll ends,
-// also after a failure or cancellation. Nothing else is ever deleted.
-func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
+// probeQueue long-polls the probe's own queue (see probequeue.go) until
+// HIGH's notification arrives, then looks once more, briefly, for a second
+// one or one for LOW. It never reads, hides or deletes anything in the
+// stack's queue: that the stack's queue gets the same notification is
+// checked from its subscription and policy (stackDelivery).
+func probeQueue(ctx context.Context, e *env, p *probeSub, setupErr error, low, high *probeOrder) Result {
 	r := Result{Name: NameProbeQueue}
 	if high.err != nil || !high.out.Notified {
 		r.Detail = fmt.Sprintf("not checked: the %s was not notified (see %q)", high, NameProbeInvoke)
 		r.Problems = []string{r.Detail}
 		return r
 	}
-	urlOut, err := e.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(e.names.Queue)})
-	if err != nil {
-		r.Detail = fmt.Sprintf("get the URL of queue %s: %v", e.names.Queue, awsapi.ExplainAccessDenied(err))
+	if setupErr != nil {
+		r.Detail = setupErr.Error()
 		r.Problems = []string{r.Detail}
 		return r
 	}
-	url := aws.ToString(urlOut.QueueUrl)
-	// Deleting and releasing must happen even if ctx is cancelled meanwhile.
-	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout+e.pollTimeout)
-	defer cancel()
+	r.Problems = append(r.Problems, stackDelivery(ctx, e)...)
 
 	start := e.clock.Now()
 	deadline := start.Add(e.pollTimeout)
@@ -97,7 +91,8 @@ func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
 		found     []queueMessage // HIGH's
 		foundAt   time.Duration
 		lowSeen   int
-		held      []queueMessage // everyone else's
+		others    int                 // not the probe's: only while SNS applies the new filter policy
+		seen      = map[string]bool{} // SQS message ids already read
 		lastLook  bool
 		firstPoll = true
 	)
@@ -112,7 +107,7 @@ func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
 			wait = min(wait, 1)
 		}
 		out, err := e.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:            aws.String(url),
+			QueueUrl:            aws.String(p.url),
 			MaxNumberOfMessages: maxBatch,
 			WaitTimeSeconds:     wait,
 			VisibilityTimeout:   visibility,
@@ -121,12 +116,16 @@ func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
 			if ctx.Err() != nil {
 				r.Problems = append(r.Problems, "stopped: "+ctx.Err().Error())
 			} else {
-				r.Problems = append(r.Problems, fmt.Sprintf("receive from queue %s: %v", e.names.Queue, awsapi.ExplainAccessDenied(err)))
+				r.Problems = append(r.Problems, fmt.Sprintf("receive from the probe's queue %s: %v", p.name, awsapi.ExplainAccessDenied(err)))
 			}
 			break
 		}
 		for _, m := range out.Messages {
 			q := readMessage(m)
+			if seen[q.sqsID] { // the same SQS message again, not a second delivery
+				continue
+			}
+			seen[q.sqsID] = true
 			switch q.orderID {
 			case high.id:
 				if len(found) == 0 {
@@ -139,11 +138,7 @@ func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
 				r.Problems = append(r.Problems, fmt.Sprintf("a message for the %s arrived (SQS message %s): an order at or below the threshold %s must not notify",
 					low, q.sqsID, e.threshold))
 			default:
-				held = append(held, q)
-				continue
-			}
-			if _, err := e.sqs.DeleteMessage(bg, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: aws.String(q.receipt)}); err != nil {
-				r.Problems = append(r.Problems, fmt.Sprintf("delete the probe's message %s: %v", q.sqsID, awsapi.ExplainAccessDenied(err)))
+				others++
 			}
 		}
 		if lastLook {
@@ -153,29 +148,85 @@ func probeQueue(ctx context.Context, e *env, low, high *probeOrder) Result {
 			lastLook = true
 		}
 	}
-	for _, q := range held {
-		_, err := e.sqs.ChangeMessageVisibility(bg, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl: aws.String(url), ReceiptHandle: aws.String(q.receipt), VisibilityTimeout: 0,
-		})
-		if err != nil {
-			r.Problems = append(r.Problems, fmt.Sprintf("make message %s visible again: %v (it reappears by itself within %ds)",
-				q.sqsID, awsapi.ExplainAccessDenied(err), visibility))
-		}
-	}
 	if len(found) == 0 {
-		r.Problems = append(r.Problems, fmt.Sprintf("no message for the %s arrived in queue %s within %s", high, e.names.Queue, e.pollTimeout))
+		r.Problems = append(r.Problems, fmt.Sprintf("no message for the %s arrived in the probe's queue %s (subscribed to topic %s) within %s",
+			high, p.name, e.names.Topic, e.pollTimeout))
 	}
 	r.OK = len(r.Problems) == 0
-	others := fmt.Sprintf("%d other message%s left in the queue", len(held), plural(len(held)))
+	untouched := fmt.Sprintf("queue %s itself not read (its subscription and policy checked)", e.names.Queue)
 	switch {
 	case r.OK:
-		r.Detail = fmt.Sprintf("exactly one message for %s after %s (SNS message %s), none for %s; %s",
-			high.id, roundDuration(foundAt), found[0].snsID, low.id, others)
+		r.Detail = fmt.Sprintf("exactly one message for %s after %s (SNS message %s) in the probe's queue %s, none for %s; %s",
+			high.id, roundDuration(foundAt), found[0].snsID, p.name, low.id, untouched)
 	default:
-		r.Detail = fmt.Sprintf("queue %s: %d message%s for HIGH, %d for LOW; %s",
-			e.names.Queue, len(found), plural(len(found)), lowSeen, others)
+		r.Detail = fmt.Sprintf("probe's queue %s: %d message%s for HIGH, %d for LOW; %s",
+			p.name, len(found), plural(len(found)), lowSeen, untouched)
+	}
+	if others > 0 {
+		r.Detail += fmt.Sprintf("; %d other notification%s reached the probe's queue while SNS applied its filter policy (copies: the stack's queue keeps its own)", others, plural(others))
 	}
 	return r
+}
+
+// stackDelivery checks from configuration that the topic delivers to the
+// stack's queue as it does to the probe's: an SQS subscription of the queue,
+// confirmed, SNS's envelope, no filter policy, and the queue's policy
+// letting the topic send. It reads no message.
+func stackDelivery(ctx context.Context, e *env) []string {
+	var sub string
+	in := &sns.ListSubscriptionsByTopicInput{TopicArn: aws.String(e.arns.Topic)}
+	for {
+		out, err := e.sns.ListSubscriptionsByTopic(ctx, in)
+		if err != nil {
+			return []string{fmt.Sprintf("list subscriptions of topic %s: %v", e.names.Topic, awsapi.ExplainAccessDenied(err))}
+		}
+		for _, s := range out.Subscriptions {
+			if aws.ToString(s.Protocol) == "sqs" && aws.ToString(s.Endpoint) == e.arns.Queue && sub == "" {
+				sub = aws.ToString(s.SubscriptionArn)
+			}
+		}
+		if out.NextToken == nil {
+			break
+		}
+		in.NextToken = out.NextToken
+	}
+	var probs []string
+	switch sub {
+	case "":
+		return []string{fmt.Sprintf("queue %s is not subscribed to topic %s: it gets no notification", e.names.Queue, e.names.Topic)}
+	case "PendingConfirmation":
+		probs = append(probs, fmt.Sprintf("the subscription of queue %s is pending confirmation: it gets no notification", e.names.Queue))
+	default:
+		out, err := e.sns.GetSubscriptionAttributes(ctx, &sns.GetSubscriptionAttributesInput{SubscriptionArn: aws.String(sub)})
+		if err != nil {
+			probs = append(probs, fmt.Sprintf("get attributes of subscription %s: %v", sub, awsapi.ExplainAccessDenied(err)))
+			break
+		}
+		if out.Attributes["RawMessageDelivery"] == "true" {
+			probs = append(probs, fmt.Sprintf("the subscription of queue %s has raw message delivery on: consumers expect SNS's envelope", e.names.Queue))
+		}
+		if f := out.Attributes["FilterPolicy"]; f != "" {
+			probs = append(probs, fmt.Sprintf("the subscription of queue %s has a filter policy %s: it may drop notifications", e.names.Queue, f))
+		}
+	}
+	u, err := e.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(e.names.Queue)})
+	if err != nil {
+		return append(probs, fmt.Sprintf("get the URL of queue %s: %v", e.names.Queue, awsapi.ExplainAccessDenied(err)))
+	}
+	attrs, err := e.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: u.QueueUrl,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNamePolicy}})
+	if err != nil {
+		return append(probs, fmt.Sprintf("get the policy of queue %s: %v", e.names.Queue, awsapi.ExplainAccessDenied(err)))
+	}
+	want, err := policies.Render("queue", e.arns)
+	if err != nil {
+		return append(probs, err.Error())
+	}
+	have := attrs.Attributes[string(sqstypes.QueueAttributeNamePolicy)]
+	if same, err := policies.Equal([]byte(have), want); have == "" || err != nil || !same {
+		probs = append(probs, fmt.Sprintf("the policy of queue %s is not the template (orders policy queue): SNS may not deliver to it", e.names.Queue))
+	}
+	return probs
 }
 
 // highMessageProblems checks one message for HIGH; found includes it.

@@ -119,6 +119,7 @@ type env struct {
 	iam    awsapi.IAM
 	db     awsapi.DynamoDB
 	sqs    awsapi.SQS
+	sns    awsapi.SNS
 	lambda awsapi.Lambda
 	logs   awsapi.Logs
 
@@ -171,7 +172,7 @@ func newEnv(ctx context.Context, deps Deps, opts Options) (*env, error) {
 	return &env{
 		names: deps.Stack.Names(), arns: arns, threshold: threshold, boundary: deps.Config.PermissionsBoundary,
 		status: deps.Stack.Status,
-		iam:    c.IAM, db: c.DynamoDB, sqs: c.SQS, lambda: c.Lambda, logs: c.Logs,
+		iam:    c.IAM, db: c.DynamoDB, sqs: c.SQS, sns: c.SNS, lambda: c.Lambda, logs: c.Logs,
 		clock: realClock{}, newID: newProbeID, pollTimeout: pollTimeout(opts), pollEvery: time.Second,
 		orders: ordersCommand(opts),
 	}, nil

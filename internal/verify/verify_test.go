@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,20 +67,15 @@ func TestHealthyStackPasses(t *testing.T) {
 		t.Error("Passed() = false")
 	}
 
-	// Others' messages were looked at, never deleted, and are visible again.
-	for _, id := range []string{foreign, junk} {
-		if !w.queue.visible(id) {
-			t.Errorf("foreign message %s is not visible after verify", id)
-		}
-		for _, d := range w.queue.deleted {
-			if d == id {
-				t.Errorf("foreign message %s was deleted", id)
-			}
-		}
+	// The stack's queue was never read (issue 9): others' messages were
+	// not received, hidden or deleted, and the probe's notification is
+	// there too, for its consumers, as any order's is.
+	stackQueueUntouched(t, w, foreign, junk)
+	if n := len(w.queue.messages); n != 3 {
+		t.Errorf("the stack's queue holds %d messages, want the 2 others' and the probe's own", n)
 	}
-	if len(w.queue.deleted) != 1 {
-		t.Errorf("deleted %v, want exactly the probe's one message", w.queue.deleted)
-	}
+	// The probe's own queue was made, subscribed with a filter, and removed.
+	probeQueueRemoved(t, w)
 	// The probe cleaned up after itself.
 	if len(w.db.items) != 0 {
 		t.Errorf("items left: %v", w.db.items)
@@ -92,13 +88,42 @@ func TestHealthyStackPasses(t *testing.T) {
 			t.Error("GetItem without ConsistentRead")
 		}
 	}
-	for _, in := range w.queue.receives {
-		if in.MaxNumberOfMessages != 10 || in.WaitTimeSeconds < 1 || in.WaitTimeSeconds > 20 || in.VisibilityTimeout < 1 {
-			t.Errorf("ReceiveMessage %+v", in)
+	if by[NameProbeQueue].Detail == "" || !strings.Contains(by[NameProbeQueue].Detail, "HighValueQueue itself not read") {
+		t.Errorf("queue detail %q", by[NameProbeQueue].Detail)
+	}
+}
+
+// stackQueueUntouched: verify made no ReceiveMessage, DeleteMessage or
+// ChangeMessageVisibility on the stack's queue, and ids are all there.
+func stackQueueUntouched(t *testing.T, w *world, ids ...string) {
+	t.Helper()
+	if len(w.queue.receives) != 0 || len(w.queue.deleted) != 0 || len(w.queue.released) != 0 {
+		t.Errorf("verify used the stack's queue: %d receives, deleted %v, released %v", len(w.queue.receives), w.queue.deleted, w.queue.released)
+	}
+	for _, id := range ids {
+		if !w.queue.visible(id) {
+			t.Errorf("message %s of the stack's queue is gone or hidden", id)
 		}
 	}
-	if by[NameProbeQueue].Detail == "" || !strings.Contains(by[NameProbeQueue].Detail, "2 other messages") {
-		t.Errorf("queue detail %q", by[NameProbeQueue].Detail)
+	for _, m := range w.queue.messages {
+		if m.received != 0 {
+			t.Errorf("message %s of the stack's queue was received %d times", m.id, m.received)
+		}
+	}
+}
+
+// probeQueueRemoved: exactly one probe queue was made and it, and its
+// subscription, are gone.
+func probeQueueRemoved(t *testing.T, w *world) {
+	t.Helper()
+	if len(w.sqs.created) != 1 || !strings.HasPrefix(w.sqs.created[0], "HighValueQueue-probe-") {
+		t.Fatalf("probe queues made: %v, want one HighValueQueue-probe-*", w.sqs.created)
+	}
+	if !slices.Equal(w.sqs.removed, w.sqs.created) || w.sqs.queue(w.sqs.created[0]) != nil {
+		t.Errorf("probe queues removed %v, made %v", w.sqs.removed, w.sqs.created)
+	}
+	if len(w.topic.subs) != 0 || len(w.topic.unsubscribed) != 1 {
+		t.Errorf("probe subscriptions left %v, unsubscribed %v", w.topic.subs, w.topic.unsubscribed)
 	}
 }
 
@@ -272,10 +297,8 @@ func TestLowValueOrderMustNotNotify(t *testing.T) {
 	wantProblem(t, by[NameProbeInvoke], "LOW order", "notified though the amount is not above the threshold 100")
 	wantProblem(t, by[NameProbeQueue], "a message for the LOW order", "must not notify")
 	wantProblem(t, by[NameProbeItems], "LOW order", "Status NOTIFIED, want COMPLETE")
-	// Both probe messages are the probe's own: deleted.
-	if len(w.queue.deleted) != 2 {
-		t.Errorf("deleted %v, want both probe messages", w.queue.deleted)
-	}
+	stackQueueUntouched(t, w)
+	probeQueueRemoved(t, w)
 }
 
 func TestMissingQueueMessageLeavesOthersAlone(t *testing.T) {
@@ -284,18 +307,9 @@ func TestMissingQueueMessageLeavesOthersAlone(t *testing.T) {
 	foreign := w.queue.send(`{"Type":"Notification","MessageId":"x","TopicArn":"t","Message":"{\"OrderId\":\"ORD-7\",\"Amount\":300}"}`)
 	_, by := w.run(context.Background(), Options{})
 	wantProblem(t, by[NameProbeQueue], "no message for the HIGH order", "within 20s")
-	if len(w.queue.deleted) != 0 {
-		t.Errorf("deleted %v, want nothing", w.queue.deleted)
-	}
-	if !w.queue.visible(foreign) || strings.Join(w.queue.released, ",") != foreign {
-		t.Errorf("foreign message visible=%v released=%v", w.queue.visible(foreign), w.queue.released)
-	}
-	// The foreign message was received once and held, not re-received.
-	for _, m := range w.queue.messages {
-		if m.received != 1 {
-			t.Errorf("message %s received %d times", m.id, m.received)
-		}
-	}
+	wantProblem(t, by[NameProbeQueue], "queue HighValueQueue is not subscribed to topic HighValueOrderTopic")
+	stackQueueUntouched(t, w, foreign)
+	probeQueueRemoved(t, w)
 	wantOK(t, by[NameProbeItems])
 	wantOK(t, by[NameProbeClean])
 }
@@ -306,15 +320,19 @@ func TestQueueWaitIsBoundedByPollTimeout(t *testing.T) {
 	high := &probeOrder{label: "HIGH", id: "P-HIGH", amount: handler.MustParseAmount("250"), high: true}
 	high.out.Notified = true
 	low := &probeOrder{label: "LOW", id: "P-LOW", amount: handler.MustParseAmount("100")}
+	p, err := newProbeSub(context.Background(), w.env, low.id, high.id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := w.clock.Now()
-	r := probeQueue(context.Background(), w.env, low, high)
+	r := probeQueue(context.Background(), w.env, p, nil, low, high)
 	wantProblem(t, r, "no message for the HIGH order", "within 45s")
 	// On the fake clock, which only long polls advance.
 	if waited := w.clock.Now().Sub(before); waited != 45*time.Second {
 		t.Errorf("waited %s, want the 45s poll timeout", waited)
 	}
 	var waits []int32
-	for _, in := range w.queue.receives {
+	for _, in := range w.sqs.queue(p.name).receives {
 		waits = append(waits, in.WaitTimeSeconds)
 	}
 	if fmt.Sprint(waits) != "[20 20 5]" {
@@ -327,9 +345,7 @@ func TestDuplicateHighMessageFails(t *testing.T) {
 	w.topic.deliveries = 2
 	_, by := w.run(context.Background(), Options{})
 	wantProblem(t, by[NameProbeQueue], "a second message for the HIGH order", "SNS delivered the same message twice")
-	if len(w.queue.deleted) != 2 {
-		t.Errorf("deleted %v, want both copies", w.queue.deleted)
-	}
+	stackQueueUntouched(t, w)
 }
 
 func TestRawDeliveryAndWrongAmountNamed(t *testing.T) {
@@ -339,28 +355,33 @@ func TestRawDeliveryAndWrongAmountNamed(t *testing.T) {
 	high := &probeOrder{label: "HIGH", id: "P-HIGH", amount: handler.MustParseAmount("250"), high: true}
 	high.out.Notified, high.out.MessageID = true, "m-1"
 	low := &probeOrder{label: "LOW", id: "P-LOW", amount: handler.MustParseAmount("100")}
-	w.queue.send(`{"OrderId":"P-HIGH","Amount":250.01}`)
-	r := probeQueue(context.Background(), e, low, high)
+	p, err := newProbeSub(context.Background(), e, low.id, high.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sqs.queue(p.name).send(`{"OrderId":"P-HIGH","Amount":250.01}`)
+	r := probeQueue(context.Background(), e, p, nil, low, high)
 	wantProblem(t, r, "not an SNS envelope")
 	wantProblem(t, r, "carries Amount 250.01, want exactly 250")
 }
 
-func TestCancelledPollStillReleasesOthers(t *testing.T) {
+// Ctrl-C while the probe polls its queue: the queue and its subscription
+// are removed all the same (with a fresh context).
+func TestCancelledPollStillRemovesTheProbeQueue(t *testing.T) {
 	w := newWorld(t)
 	w.topic.deliver = false
 	foreign := w.queue.send(`{"hello":"world"}`)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w.queue.onReceive = func(n int) {
-		if n == 2 {
+	w.sqs.onProbeReceive = func(n int) {
+		if n == 1 {
 			cancel()
 		}
 	}
 	_, by := w.run(ctx, Options{})
 	wantProblem(t, by[NameProbeQueue], "stopped")
-	if !w.queue.visible(foreign) {
-		t.Error("foreign message left hidden after cancellation")
-	}
+	stackQueueUntouched(t, w, foreign)
+	probeQueueRemoved(t, w)
 	// Cleanup runs after a cancellation too.
 	wantOK(t, by[NameProbeClean])
 	if len(w.db.items) != 0 {
@@ -531,4 +552,39 @@ func (f *fakeLogs) searchCount() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return len(f.searches)
+}
+
+// What an interrupted verify left — its queue, subscribed, or only its
+// subscription — is removed by the next one; a young probe queue (maybe
+// another verify's, running) and another stack's are left alone.
+func TestLeftoversOfAnInterruptedVerifyRemoved(t *testing.T) {
+	w := newWorld(t)
+	now := w.clock.Now()
+	arn := func(name string) string { return "arn:aws:sqs:us-east-1:" + testAccount + ":" + name }
+	stale := w.sqs.addQueue("HighValueQueue-probe-00000001", map[string]string{ProbeTagKey: "orders"}, now.Add(-time.Hour))
+	young := w.sqs.addQueue("HighValueQueue-probe-00000002", map[string]string{ProbeTagKey: "orders"}, now.Add(-time.Minute))
+	other := w.sqs.addQueue("HighValueQueue-probe-00000003", map[string]string{ProbeTagKey: "dev-orders"}, now.Add(-time.Hour))
+	w.topic.subs = []*fakeSub{
+		{arn: "sub-stale", endpoint: arn(stale.name), filter: []string{"X"}},
+		{arn: "sub-young", endpoint: arn(young.name), filter: []string{"Y"}},
+		{arn: "sub-orphan", endpoint: arn("HighValueQueue-probe-00000009"), filter: []string{"Z"}},
+	}
+	_, by := w.run(context.Background(), Options{})
+	wantOK(t, by[NameProbeClean])
+	if d := by[NameProbeClean].Detail; !strings.Contains(d, stale.name) || !strings.Contains(d, "sub-orphan") {
+		t.Errorf("cleanup detail %q does not name what it removed", d)
+	}
+	if w.sqs.queue(stale.name) != nil {
+		t.Error("the stale probe queue is still there")
+	}
+	if w.sqs.queue(young.name) == nil || w.sqs.queue(other.name) == nil {
+		t.Error("a young probe queue or another stack's was removed")
+	}
+	var left []string
+	for _, s := range w.topic.subs {
+		left = append(left, s.arn)
+	}
+	if !slices.Equal(left, []string{"sub-young"}) {
+		t.Errorf("subscriptions left %v, want only sub-young", left)
+	}
 }
