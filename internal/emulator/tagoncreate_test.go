@@ -61,7 +61,9 @@ func TestTagOnCreateNeedsTaggingAction(t *testing.T) {
 		deniedCodeWant string
 	}{
 		{"dynamodb:TagResource",
-			func() error { return table("Tagged", []dtypes.Tag{{Key: aws.String("team"), Value: aws.String("orders")}}) },
+			func() error {
+				return table("Tagged", []dtypes.Tag{{Key: aws.String("team"), Value: aws.String("orders")}})
+			},
 			func() error { return table("Plain", nil) },
 			func() bool {
 				_, err := dynamodb.NewFromConfig(adminConfig(url)).DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Tagged")})
@@ -72,7 +74,10 @@ func TestTagOnCreateNeedsTaggingAction(t *testing.T) {
 				_, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("tagged"), Tags: map[string]string{"team": "orders"}})
 				return err
 			},
-			func() error { _, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("plain")}); return err },
+			func() error {
+				_, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("plain")})
+				return err
+			},
 			func() bool {
 				_, err := sqs.NewFromConfig(adminConfig(url)).GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("tagged")})
 				return err == nil
@@ -82,7 +87,10 @@ func TestTagOnCreateNeedsTaggingAction(t *testing.T) {
 				_, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("tagged"), Tags: []stypes.Tag{{Key: aws.String("team"), Value: aws.String("orders")}}})
 				return err
 			},
-			func() error { _, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("plain")}); return err },
+			func() error {
+				_, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("plain")})
+				return err
+			},
 			func() bool {
 				out, err := sns.NewFromConfig(adminConfig(url)).ListTopics(ctx, &sns.ListTopicsInput{})
 				for _, tp := range out.Topics {
