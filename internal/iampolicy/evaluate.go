@@ -206,7 +206,9 @@ func Evaluate(in Input, req Request) Result {
 		return Result{Decision: ExplicitDeny, Matched: t.pick(EffectDeny), Reason: denyReason(t.denyKind)}
 	}
 	limitsOK := (in.Boundary == nil || t.boundaryAllow) && (in.SessionPolicy == nil || t.sessionAllow)
-	if req.crossAccount() {
+	// Only a request something allows can differ across accounts; the
+	// account check is skipped for the rest.
+	if (t.identityAllow || t.resourceBest != principalNone) && req.crossAccount() {
 		return t.crossAccount(in, &req, limitsOK)
 	}
 	switch {
