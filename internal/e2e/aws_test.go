@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -26,17 +28,27 @@ func errorCode(err error) string {
 	return ""
 }
 
-// assumeRole returns an SDK configuration signed as a fresh session of the
-// role, issued by the emulator's STS to the administrator.
+// assumeRole returns an SDK configuration signed as a fresh one-hour session
+// of the role. The pipeline's role trusts only lambda.amazonaws.com, so (as
+// on AWS) the administrator cannot AssumeRole it: the session is issued the
+// way Lambda gets its function's credentials.
 func (m *emu) assumeRole(t *testing.T, roleARN, session string) (aws.Config, *sts.AssumeRoleOutput) {
 	t.Helper()
-	out, err := sts.NewFromConfig(m.admin()).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String(roleARN), RoleSessionName: aws.String(session)})
+	return m.issueSession(t, roleARN, session, time.Hour)
+}
+
+func (m *emu) issueSession(t *testing.T, roleARN, session string, d time.Duration) (aws.Config, *sts.AssumeRoleOutput) {
+	t.Helper()
+	c, err := m.e.IssueRoleSession(context.Background(), roleARN, session, d)
 	if err != nil {
-		t.Fatalf("assume role %s: %v", roleARN, err)
+		t.Fatalf("issue a session of role %s: %v", roleARN, err)
 	}
-	c := out.Credentials
-	return m.config(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), out
+	out := &sts.AssumeRoleOutput{
+		Credentials: &ststypes.Credentials{AccessKeyId: aws.String(c.AccessKeyID), SecretAccessKey: aws.String(c.SecretAccessKey),
+			SessionToken: aws.String(c.SessionToken), Expiration: aws.Time(c.Expiration)},
+		AssumedRoleUser: &ststypes.AssumedRoleUser{Arn: aws.String(c.AssumedRoleARN), AssumedRoleId: aws.String(c.AssumedRoleID)},
+	}
+	return m.config(c.AccessKeyID, c.SecretAccessKey, c.SessionToken), out
 }
 
 // item reads one order with a consistent read (nil when absent).

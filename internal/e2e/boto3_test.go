@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // requireBoto3 skips unless python3 can import boto3; with
@@ -39,6 +41,7 @@ type boto3Report struct {
 		Action, Resource, Decision string
 		Matched                    []string
 	}
+	AdminAssumeRole       awsError `json:"admin_assume_role"`
 	SessionIdentity       string   `json:"session_identity"`
 	PublishAllowed        awsError `json:"publish_allowed"`
 	QueuedAfterAllowed    []string `json:"queued_after_allowed"`
@@ -79,10 +82,14 @@ func TestBoto3LeastPrivilege(t *testing.T) {
 	// package's own.
 	script := filepath.Join(packageDir, "testdata", "least_privilege.py")
 	home := t.TempDir() // no ~/.aws of the developer's
+	// The role trusts only Lambda: its session is issued as Lambda's is.
+	_, sess := m.assumeRole(t, m.arns.Role, "boto3-peer")
 	cmd := exec.Command(py, script, m.arns.Role, m.arns.Table, m.arns.Topic, "HighValueQueue")
 	cmd.Env = append(os.Environ(),
 		"HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, "credentials"),
-		"AWS_ENDPOINT_URL="+m.url, "AWS_DEFAULT_REGION="+region, "AWS_ACCESS_KEY_ID="+adminKey, "AWS_SECRET_ACCESS_KEY="+adminSecret)
+		"AWS_ENDPOINT_URL="+m.url, "AWS_DEFAULT_REGION="+region, "AWS_ACCESS_KEY_ID="+adminKey, "AWS_SECRET_ACCESS_KEY="+adminSecret,
+		"ROLE_ACCESS_KEY_ID="+aws.ToString(sess.Credentials.AccessKeyId), "ROLE_SECRET_ACCESS_KEY="+aws.ToString(sess.Credentials.SecretAccessKey),
+		"ROLE_SESSION_TOKEN="+aws.ToString(sess.Credentials.SessionToken))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -114,6 +121,11 @@ func TestBoto3LeastPrivilege(t *testing.T) {
 		t.Errorf("no simulation result for %s", key)
 	}
 
+	// The trust policy admits only lambda.amazonaws.com, the administrator
+	// included (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html).
+	if e := r.AdminAssumeRole; e == nil || e.Code != "AccessDenied" || e.Status != 403 {
+		t.Errorf("the administrator's AssumeRole of the function's role: %+v, want a 403 AccessDenied", e)
+	}
 	if !strings.HasSuffix(r.SessionIdentity, ":assumed-role/ProcessOrderFunction-role/boto3-peer") {
 		t.Errorf("the assumed session is %q, want the role's", r.SessionIdentity)
 	}

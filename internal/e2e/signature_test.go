@@ -298,8 +298,8 @@ func TestSignatures(t *testing.T) {
 			who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
 				t.Errorf("GetCallerIdentity with other keys: %v", err)
-			} else if !strings.HasSuffix(aws.ToString(who.Arn), ":root") {
-				t.Errorf("GetCallerIdentity with other keys: %s, want the account's root", aws.ToString(who.Arn))
+			} else if !strings.HasSuffix(aws.ToString(who.Arn), ":user/admin") {
+				t.Errorf("GetCallerIdentity with other keys: %s, want the account's administrator user", aws.ToString(who.Arn))
 			}
 		}
 	})
@@ -308,13 +308,7 @@ func TestSignatures(t *testing.T) {
 // assumeRoleFor issues a session of the function's role lasting seconds.
 func (m *emu) assumeRoleFor(t *testing.T, seconds int32) (aws.Config, *sts.AssumeRoleOutput) {
 	t.Helper()
-	out, err := sts.NewFromConfig(m.admin()).AssumeRole(context.Background(), &sts.AssumeRoleInput{
-		RoleArn: aws.String(m.arns.Role), RoleSessionName: aws.String("short"), DurationSeconds: aws.Int32(seconds)})
-	if err != nil {
-		t.Fatalf("assume role for %ds: %v", seconds, err)
-	}
-	c := out.Credentials
-	return m.config(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)), out
+	return m.issueSession(t, m.arns.Role, "short", time.Duration(seconds)*time.Second)
 }
 
 // expectRefused checks that err is the service refusing the caller with

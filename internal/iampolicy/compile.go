@@ -62,6 +62,16 @@ func (m *matcher) applies(req *Request) (bool, principalMatch) {
 	if !m.anyResource && m.matchResource(req) == m.notResource {
 		return false, principalNone
 	}
+	// A NotResource entry whose variable has no value would match "every
+	// resource but nothing": AWS treats the statement as not matching.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+	if m.notResource {
+		for i := range m.resources {
+			if !m.resources[i].resolves(req) {
+				return false, principalNone
+			}
+		}
+	}
 	pm := principalAbsent
 	if m.principal != nil {
 		pm = m.principal.match(req)

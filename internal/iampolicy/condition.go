@@ -116,9 +116,18 @@ func compileValue(base baseOp, raw string, variables bool) (condValue, error) {
 	return v, nil
 }
 
+// compileARNPattern compiles an ArnLike/ArnEquals value. AWS checks each of
+// the six colon-delimited components of the ARN separately
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN),
+// so a '*' never matches across a colon: a value starting "arn:" with fewer
+// than six components (e.g. "arn:aws:sns:us-east-1:*") matches no ARN. A
+// value that is not ARN-shaped at all (e.g. "*") is one glob.
 func compileARNPattern(s string) (fields [6]pattern, whole bool, glob pattern) {
 	f, ok := splitARN(s)
 	if !ok {
+		if strings.HasPrefix(s, "arn:") {
+			return fields, true, pattern{kind: patNever}
+		}
 		return fields, true, compilePattern(s, false, false)
 	}
 	for i := range f {
@@ -175,6 +184,13 @@ func parseDate(s string) (time.Time, bool) {
 // Without a set qualifier a positive operator needs one request value to match
 // one policy value, and the negated operator is its exact negation.
 func (c *condition) eval(req *Request) bool {
+	// A policy variable with no value in a negated operator would otherwise
+	// make "not equal to nothing" true for every request: AWS treats such a
+	// condition as not matching (the statement does not apply).
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value
+	if c.op.negate && c.unresolved(req) {
+		return false
+	}
 	vals, present := req.lookup(c.key)
 	if c.op.base == opNull {
 		for i := range c.vals {
@@ -211,12 +227,40 @@ func (c *condition) eval(req *Request) bool {
 		}
 		return false
 	}
+	// Without a set operator the operator compares one request value. AWS
+	// documents that a multivalued context key (aws:TagKeys, ...) "requires a
+	// condition set operator" (ForAllValues/ForAnyValue):
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+	// Several request values are therefore compared as one set, which equals
+	// (or is like) no single policy value: the positive operator is false and
+	// the negated one, its exact negation, true. Matching "any value" here
+	// would let StringEquals aws:TagKeys "a" allow a request adding tags a and b.
+	if len(vals) > 1 {
+		return c.op.negate
+	}
 	for _, v := range vals {
 		if c.matchAny(v, req) {
 			return !c.op.negate
 		}
 	}
 	return c.op.negate
+}
+
+// unresolved reports whether a policy value holds a variable the request has
+// no value for (and no default).
+func (c *condition) unresolved(req *Request) bool {
+	for i := range c.vals {
+		pv := &c.vals[i]
+		if pv.tpl != nil {
+			if _, ok := pv.tpl.resolve(req, false); !ok {
+				return true
+			}
+		}
+		if !pv.pat.resolves(req) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchAny: does request value v match at least one policy value under the

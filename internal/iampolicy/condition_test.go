@@ -166,8 +166,14 @@ func TestConditionSetOperators(t *testing.T) {
 		{"ForAnyValue:StringNotEquals: one other", `{"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["secret"]}}`, tags("secret", "a"), "", true},
 		{"ForAnyValue:StringNotEquals: only listed", `{"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["secret"]}}`, tags("secret"), "", false},
 		{"qualifier is case-insensitive", `{"forallvalues:StringEquals": {"aws:TagKeys": ["a"]}}`, tags("a"), "", true},
-		{"no qualifier, multi-valued key: any value", `{"StringEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", true},
-		{"no qualifier, negated, multi-valued key: none may match", `{"StringNotEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", false},
+		// Multivalued context keys "require a condition set operator"
+		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html):
+		// a plain operator compares the request's values as one set, which
+		// equals no single policy value (issue 13; it used to match "any").
+		{"no qualifier, multi-valued key: the set is not one value", `{"StringEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", false},
+		{"no qualifier, multi-valued key: even when every value matches", `{"StringLike": {"aws:TagKeys": "*"}}`, tags("b", "a"), "", false},
+		{"no qualifier, negated, multi-valued key: exact negation", `{"StringNotEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", true},
+		{"no qualifier, single value of a multivalued key compares as usual", `{"StringEquals": {"aws:TagKeys": "a"}}`, tags("a"), "", true},
 	})
 }
 

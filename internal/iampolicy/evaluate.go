@@ -175,7 +175,7 @@ func keep(m *Match, effect string, kinds []PolicyKind) bool {
 	return false
 }
 
-// Evaluate decides a same-account request as AWS documents it:
+// Evaluate decides a request as AWS documents it. For a same-account request:
 //
 //  1. An explicit Deny in any policy (identity, resource, boundary, session)
 //     wins: explicitDeny.
@@ -187,6 +187,12 @@ func keep(m *Match, effect string, kinds []PolicyKind) bool {
 //     session) is limited by them, and a grant to the account only delegates
 //     to the caller's identity-based policies, as on AWS.
 //  4. Otherwise implicitDeny.
+//
+// A caller from another account than the resource's needs both: an
+// identity-based policy (within its boundary and session policy) and the
+// resource-based policy must allow, whoever the resource policy names ("Cross-
+// account policy evaluation logic",
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
 func Evaluate(in Input, req Request) Result {
 	var t tally
 	for i := range in.Identity {
@@ -200,6 +206,11 @@ func Evaluate(in Input, req Request) Result {
 		return Result{Decision: ExplicitDeny, Matched: t.pick(EffectDeny), Reason: denyReason(t.denyKind)}
 	}
 	limitsOK := (in.Boundary == nil || t.boundaryAllow) && (in.SessionPolicy == nil || t.sessionAllow)
+	// Only a request something allows can differ across accounts; the
+	// account check is skipped for the rest.
+	if (t.identityAllow || t.resourceBest != principalNone) && req.crossAccount() {
+		return t.crossAccount(in, &req, limitsOK)
+	}
 	switch {
 	case t.identityAllow && limitsOK:
 		return Result{Decision: Allowed, Matched: t.pick(EffectAllow), Reason: reasonIdentityAllows}
@@ -221,6 +232,31 @@ func Evaluate(in Input, req Request) Result {
 	default:
 		res.Reason = "because no identity-based policy allows the " + req.Action + " action"
 	}
+	return res
+}
+
+// crossAccount decides a request from another account, once no explicit deny
+// applied: the trusting account's resource policy and the trusted account's
+// identity-based policies must both allow. A grant to the caller's account
+// counts here, as the trusted account's identity policies decide too.
+func (t *tally) crossAccount(in Input, req *Request, limitsOK bool) Result {
+	identityOK := t.identityAllow && limitsOK
+	resourceOK := t.resourceBest != principalNone
+	if identityOK && resourceOK {
+		return Result{Decision: Allowed, Matched: t.pick(EffectAllow), Reason: "allowed by an identity-based policy and the resource-based policy of the resource's account"}
+	}
+	res := Result{Decision: ImplicitDeny}
+	switch {
+	case t.identityAllow && in.Boundary != nil && !t.boundaryAllow:
+		res.Reason = "because no permissions boundary allows the " + req.Action + " action"
+	case t.identityAllow && in.SessionPolicy != nil && !t.sessionAllow:
+		res.Reason = "because no session policy allows the " + req.Action + " action"
+	case !t.identityAllow:
+		res.Reason = "because no identity-based policy allows the " + req.Action + " action"
+	default:
+		res.Reason = "because no resource-based policy allows the " + req.Action + " action"
+	}
+	res.Matched = t.pick(EffectAllow, KindIdentity, KindResource)
 	return res
 }
 

@@ -20,6 +20,7 @@ const (
 	patExact                 // no wildcard
 	patPrefix                // wildcards only as one trailing '*'
 	patGlob                  // anything else
+	patNever                 // matches nothing (an ArnLike value AWS cannot match)
 )
 
 // pattern is a compiled Action/Resource/StringLike value. Most policies use
@@ -61,6 +62,8 @@ func (p *pattern) match(s string, vars varSource) bool {
 	switch p.kind {
 	case patAny:
 		return true
+	case patNever:
+		return false
 	case patExact:
 		if p.fold {
 			return len(s) == len(p.text) && hasPrefixFold(s, p.text)
@@ -84,6 +87,16 @@ func (p *pattern) match(s string, vars varSource) bool {
 		pat = resolved
 	}
 	return globMatch(pat, s, p.fold)
+}
+
+// resolves reports whether every policy variable in the pattern has a value
+// (or a default) in the request; patterns without variables always do.
+func (p *pattern) resolves(vars varSource) bool {
+	if p.tpl == nil {
+		return true
+	}
+	_, ok := p.tpl.resolve(vars, true)
+	return ok
 }
 
 // hasPrefixFold reports whether s starts with lower, ignoring ASCII case in s

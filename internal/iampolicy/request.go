@@ -20,6 +20,10 @@ type Request struct {
 	PrincipalAccount string
 	Action           string // "dynamodb:PutItem"
 	Resource         string // full ARN, or "*" for actions without a resource
+	// ResourceAccount is the account that owns the resource; when empty it
+	// is taken from Resource's account field. A caller from another account
+	// is evaluated with the cross-account logic (see Evaluate).
+	ResourceAccount string
 	// Context holds condition keys (aws:SourceArn, iam:PassedToService, ...).
 	// Keys are matched case-insensitively, as IAM does. A key with no values
 	// counts as absent. aws:username, aws:PrincipalArn, aws:PrincipalAccount,
@@ -88,6 +92,23 @@ func (r *Request) derived(key string) ([]string, bool) {
 		return one(strconv.FormatInt(time.Now().Unix(), 10))
 	}
 	return nil, false
+}
+
+// crossAccount reports whether the caller and the resource are in different
+// accounts. Service principals and resources whose ARN names no account
+// (arn:aws:s3:::bucket, "*") are evaluated as same-account.
+func (r *Request) crossAccount() bool {
+	if r.PrincipalService != "" {
+		return false
+	}
+	owner := r.ResourceAccount
+	if owner == "" {
+		if f, ok := splitARN(r.Resource); ok {
+			owner = f[4]
+		}
+	}
+	caller := r.account()
+	return owner != "" && caller != "" && owner != caller
 }
 
 func (r *Request) account() string {

@@ -1,11 +1,14 @@
 """boto3's view of a deployed orders stack in the emulator (issue 5, "Done when").
 
-Run by TestBoto3LeastPrivilege with AWS_ENDPOINT_URL, administrator keys and
-the region in the environment, and the stack's ARNs as arguments. It makes the
+Run by TestBoto3LeastPrivilege with AWS_ENDPOINT_URL, administrator keys,
+the region and a session of the function's role (ROLE_ACCESS_KEY_ID,
+ROLE_SECRET_ACCESS_KEY, ROLE_SESSION_TOKEN) in the environment, and the
+stack's ARNs as arguments. It makes the
 calls and prints what AWS answered, one JSON document; the Go test judges it.
 """
 
 import json
+import os
 import sys
 
 import boto3
@@ -67,10 +70,13 @@ sns.subscribe(TopicArn=other_topic, Protocol="sqs", Endpoint=other_queue_arn)
 queue = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
 drain(queue)
 
-# A session of the function's role.
-creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="boto3-peer")["Credentials"]
-session = boto3.session.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                                aws_session_token=creds["SessionToken"])
+# The role trusts only lambda.amazonaws.com: the administrator cannot assume it
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html).
+out["admin_assume_role"] = error_of(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="boto3-peer"))
+# A session of the function's role, issued the way Lambda gets it.
+session = boto3.session.Session(aws_access_key_id=os.environ["ROLE_ACCESS_KEY_ID"],
+                                aws_secret_access_key=os.environ["ROLE_SECRET_ACCESS_KEY"],
+                                aws_session_token=os.environ["ROLE_SESSION_TOKEN"])
 role_sns = session.client("sns")
 out["session_identity"] = session.client("sts").get_caller_identity()["Arn"]
 

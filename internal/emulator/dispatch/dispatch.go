@@ -188,7 +188,7 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		Endpoint:  endpointOf(r),
 		Now:       s.opts.Now(),
 		Authz:     s.opts.Authz,
-		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":root", Admin: true},
+		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":user/admin", Admin: true},
 	}
 	cred, signed := parseAuthorization(r)
 	if !signed {

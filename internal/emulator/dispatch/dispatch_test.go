@@ -80,7 +80,7 @@ func do(t *testing.T, req *http.Request) (int, map[string]string, http.Header) {
 func TestJSONDispatchRegionAndAdmin(t *testing.T) {
 	srv, h := newTestServer(t)
 	code, body, _ := do(t, signedRequest(t, srv.URL, "DynamoDB_20120810.Echo", "{}", "AKIDANY", "whatever", ""))
-	if code != 200 || body["op"] != "Echo" || body["principal"] != "arn:aws:iam::000000000000:root" {
+	if code != 200 || body["op"] != "Echo" || body["principal"] != "arn:aws:iam::000000000000:user/admin" {
 		t.Fatalf("got %d %v", code, body)
 	}
 	if h.lastCall.Region != "eu-west-1" {

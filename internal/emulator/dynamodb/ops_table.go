@@ -46,6 +46,13 @@ func (s *Service) createTable(call *service.Call, body []byte) (any, error) {
 	if err := call.Authorize(call.ARN("dynamodb", "table/"+name)); err != nil {
 		return nil, err
 	}
+	// Tags on create need dynamodb:TagResource too, as on AWS
+	// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html#rbac-tags).
+	if len(in.Tags) > 0 {
+		if err := call.AuthorizeAction("dynamodb:TagResource", call.ARN("dynamodb", "table/"+name), nil); err != nil {
+			return nil, err
+		}
+	}
 	if err := validateCreateTable(&in); err != nil {
 		return nil, err
 	}

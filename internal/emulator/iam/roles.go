@@ -115,6 +115,13 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Tags on create need iam:TagRole too, as on AWS
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
+	if len(tags) > 0 {
+		if err := call.AuthorizeAction("iam:TagRole", arn, nil); err != nil {
+			return nil, err
+		}
+	}
 	if boundaryARN != "" && s.policyByARN(boundaryARN) == nil {
 		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundaryARN)
 	}

@@ -139,6 +139,14 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 	if err := checkTags(in.Tags); err != nil {
 		return 0, nil, err
 	}
+	// "lambda:TagResource: grant this permission to anyone who needs to
+	// call TagResource or perform a tag on create"
+	// (https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html#fxn-tags-required-permissions).
+	if len(in.Tags) > 0 {
+		if err := call.AuthorizeAction("lambda:TagResource", arn, nil); err != nil {
+			return 0, nil, err
+		}
+	}
 	if err := s.checkRole(call.Context, call.Account, *in.Role); err != nil {
 		return 0, nil, err
 	}

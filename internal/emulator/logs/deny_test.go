@@ -136,7 +136,11 @@ func TestDenyAllAuthorizer(t *testing.T) {
 
 // The resources actions are authorized on, as AWS evaluates them: group
 // actions on log-group:NAME:log-stream: (so grants on log-group:NAME:*
-// cover them), stream actions on the stream's ARN.
+// cover them), stream actions on the stream's ARN, and TagResource,
+// UntagResource and ListTagsForResource on log-group:NAME without ":*"
+// ("The permissions for those three actions require the ARN version that
+// doesn't include a trailing :*",
+// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html).
 func TestAuthorizedResources(t *testing.T) {
 	rec := &recordAuthz{}
 	caller := service.Principal{ARN: "arn:aws:sts::000000000000:assumed-role/R/S", RoleName: "R", AccessKeyID: "ASIAREC0000000000000"}
@@ -158,7 +162,7 @@ func TestAuthorizedResources(t *testing.T) {
 		"logs:DescribeLogStreams " + stream,
 		"logs:DescribeLogGroups arn:aws:logs:us-east-1:000000000000:log-group::log-stream:",
 		"logs:CreateLogGroup arn:aws:logs:us-east-1:000000000000:log-group:/new:log-stream:",
-		"logs:TagResource " + stream,
+		"logs:TagResource arn:aws:logs:us-east-1:000000000000:log-group:" + fnGroup,
 	}
 	if !reflect.DeepEqual(rec.asked, want) {
 		t.Errorf("authorized:\n%s\nwant:\n%s", strings.Join(rec.asked, "\n"), strings.Join(want, "\n"))

@@ -102,7 +102,7 @@ func (s *Service) createLogGroup(call *service.Call, body []byte) (any, error) {
 	}
 	if len(in.Tags) > 0 {
 		// Tagging on create needs logs:TagResource as well, as on AWS.
-		if err := call.AuthorizeAction("logs:TagResource", res, nil); err != nil {
+		if err := call.AuthorizeAction("logs:TagResource", taggingResource(call.Region, call.Account, in.LogGroupName), nil); err != nil {
 			return nil, err
 		}
 	}

@@ -59,6 +59,17 @@ func groupResource(region, account, name string) string {
 	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:", region, account, name)
 }
 
+// taggingResource is the log group's ARN without the trailing ":*", which
+// IAM evaluates for TagResource, UntagResource and ListTagsForResource:
+// "The permissions for those three actions require the ARN version that
+// doesn't include a trailing :*"; every other log-group action takes the
+// ":*" form, which groupResource's ":log-stream:" suffix matches
+// (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogGroup.html,
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html).
+func taggingResource(region, account, name string) string {
+	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, account, name)
+}
+
 func streamResource(region, account, groupName, streamName string) string {
 	return fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:%s", region, account, groupName, streamName)
 }

@@ -73,7 +73,7 @@ func (s *Service) tagResource(call *service.Call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := call.Authorize(groupResource(call.Region, call.Account, name)); err != nil {
+	if err := call.Authorize(taggingResource(call.Region, call.Account, name)); err != nil {
 		return nil, err
 	}
 	if len(in.Tags) == 0 {
@@ -91,7 +91,7 @@ func (s *Service) untagResource(call *service.Call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := call.Authorize(groupResource(call.Region, call.Account, name)); err != nil {
+	if err := call.Authorize(taggingResource(call.Region, call.Account, name)); err != nil {
 		return nil, err
 	}
 	return nil, s.tagGroup(call, name, nil, in.TagKeys)
@@ -106,7 +106,7 @@ func (s *Service) listTagsForResource(call *service.Call, body []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	if err := call.Authorize(groupResource(call.Region, call.Account, name)); err != nil {
+	if err := call.Authorize(taggingResource(call.Region, call.Account, name)); err != nil {
 		return nil, err
 	}
 	return s.groupTags(call, name)

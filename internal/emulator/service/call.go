@@ -14,12 +14,13 @@ import (
 
 // Principal is who signed a request.
 type Principal struct {
-	// ARN of the caller: arn:aws:iam::ACCT:root for the account's
+	// ARN of the caller: arn:aws:iam::ACCT:user/admin for the account's
 	// administrator, arn:aws:sts::ACCT:assumed-role/ROLE/SESSION for a role
 	// session, arn:aws:iam::ACCT:user/NAME for an IAM user.
 	ARN string
 	// Admin is true for requests signed with keys the emulator did not issue:
-	// they act as the account's root, as a default local profile expects.
+	// they act as the account's administrator user, as a default local
+	// profile expects (not root, which could not assume roles on AWS).
 	Admin bool
 	// AccessKeyID the request was signed with.
 	AccessKeyID string

@@ -33,7 +33,7 @@ func TestSubscribeSQS(t *testing.T) {
 	want := map[string]string{
 		"SubscriptionArn": sub, "TopicArn": arn, "Owner": testAccount, "Protocol": "sqs", "Endpoint": qarn,
 		"PendingConfirmation": "false", "ConfirmationWasAuthenticated": "true", "RawMessageDelivery": "true",
-		"SubscriptionPrincipal": "arn:aws:iam::000000000000:root",
+		"SubscriptionPrincipal": "arn:aws:iam::000000000000:user/admin", // the default administrator user
 	}
 	for k, v := range want {
 		if attrs.Attributes[k] != v {

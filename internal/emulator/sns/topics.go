@@ -196,6 +196,13 @@ func (s *Service) createTopic(call *service.Call, form url.Values) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	// Tags on create need sns:TagResource too, as on AWS
+	// (https://docs.aws.amazon.com/sns/latest/dg/sns-tags.html).
+	if len(tags) > 0 {
+		if err := call.AuthorizeAction("sns:TagResource", arn, nil); err != nil {
+			return nil, err
+		}
+	}
 
 	s.ddl.Lock()
 	defer s.ddl.Unlock()

@@ -40,6 +40,13 @@ func (s *Service) createQueue(call *service.Call, body []byte) (any, error) {
 	if err := call.Authorize(key.arn()); err != nil {
 		return nil, err
 	}
+	// Tags on create need sqs:TagQueue too, as on AWS
+	// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-abac-tagging-resource-control.html).
+	if len(in.Tags) > 0 {
+		if err := call.AuthorizeAction("sqs:TagQueue", key.arn(), nil); err != nil {
+			return nil, err
+		}
+	}
 	attrs, err := validateNewAttributes(in.Attributes)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,10 @@ func (s *Service) getCallerIdentity(call *service.Call) (any, error) {
 		if ss != nil {
 			out.Account, out.UserId = ss.Account, ss.RoleID+":"+ss.SessionName
 		}
+	case p.Admin:
+		// The default local identity is an administrator IAM user (AWS's
+		// root user could not assume roles); users' IDs start "AIDA".
+		out.UserId = "AIDAADMIN" + call.Account
 	case p.UserName != "":
 		out.Account = accountOf(p.ARN, call.Account)
 		if id, ok := s.userID(call, p.ARN); ok {
@@ -169,7 +173,13 @@ func (s *Service) assumeRole(call *service.Call, form url.Values) (any, error) {
 		// assumable by the caller.
 		return nil, denied
 	}
-	if !call.Principal.Admin && !trustAllows(role, call.Principal.ARN, call.Account) {
+	// The trust policy decides for every caller, the administrator too: on
+	// AWS an identity policy allowing sts:AssumeRole is not enough, the role
+	// must trust the caller (or its account), and the account's root user
+	// cannot assume roles at all.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
+	if isRoot(call.Principal.ARN) || !trustAllows(role, call.Principal.ARN, call.Account) {
 		return nil, denied
 	}
 	maxSession := int64(role.MaxSessionDuration)
@@ -202,9 +212,13 @@ func (s *Service) assumeRole(call *service.Call, form url.Values) (any, error) {
 	return out, nil
 }
 
-// trustAllows evaluates the role's trust policy for a caller that is not
-// the administrator: the trust policy must allow the caller (by its ARN,
-// its role, or its account) to sts:AssumeRole.
+// isRoot reports whether arn is an account's root user (arn:P:iam::A:root).
+func isRoot(arn string) bool {
+	return strings.HasPrefix(arn, "arn:") && strings.HasSuffix(arn, ":root") && strings.Count(arn, ":") == 5
+}
+
+// trustAllows evaluates the role's trust policy for the caller: it must
+// allow the caller (by its ARN, its role, or its account) to sts:AssumeRole.
 func trustAllows(role RoleInfo, callerARN, account string) bool {
 	trust, err := iampolicy.Parse(role.TrustPolicy)
 	if err != nil {

@@ -15,7 +15,7 @@ func TestPeerBoto3(t *testing.T) {
 import sys, boto3, datetime
 sts = boto3.client("sts", endpoint_url=sys.argv[1])
 me = sts.get_caller_identity()
-assert me["Arn"] == "arn:aws:iam::000000000000:root" and me["Account"] == "000000000000", me
+assert me["Arn"] == "arn:aws:iam::000000000000:user/admin" and me["Account"] == "000000000000", me
 out = sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/Assumable", RoleSessionName="peer", DurationSeconds=900)
 c = out["Credentials"]
 assert c["AccessKeyId"].startswith("ASIA") and isinstance(c["Expiration"], datetime.datetime), c

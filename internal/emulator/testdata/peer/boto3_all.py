@@ -126,9 +126,16 @@ expect("NoSuchEntity", iam.delete_role, status=404, RoleName="scratch")
 iam.detach_role_policy(RoleName="ProcessOrderFunction-role", PolicyArn=pol["Arn"])
 iam.delete_policy(PolicyArn=pol["Arn"])
 
-# STS AssumeRole issues credentials bound to the role.
-creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="peer")
-assert creds["AssumedRoleUser"]["Arn"] == "arn:aws:sts::%s:assumed-role/ProcessOrderFunction-role/peer" % ACCOUNT, creds
+# STS AssumeRole checks the trust policy for every caller: the pipeline's role
+# trusts only lambda.amazonaws.com, so the administrator cannot assume it
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html);
+# a role trusting the account issues credentials bound to the role.
+expect("AccessDenied", sts.assume_role, status=403, RoleArn=role_arn, RoleSessionName="peer")
+account_trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % ACCOUNT},
+                 "Action": "sts:AssumeRole"}]}
+peer_role = iam.create_role(RoleName="peer-assumable", AssumeRolePolicyDocument=json.dumps(account_trust))["Role"]
+creds = sts.assume_role(RoleArn=peer_role["Arn"], RoleSessionName="peer")
+assert creds["AssumedRoleUser"]["Arn"] == "arn:aws:sts::%s:assumed-role/peer-assumable/peer" % ACCOUNT, creds
 c = creds["Credentials"]
 assert c["AccessKeyId"].startswith("ASIA") and c["SessionToken"], c
 as_role = boto3.client("sts", endpoint_url=endpoint, region_name=REGION, aws_access_key_id=c["AccessKeyId"],
