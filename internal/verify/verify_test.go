@@ -519,16 +519,28 @@ func TestAddCents(t *testing.T) {
 	}
 }
 
-// A notified order whose message is not in the queue fails the
-// notification check: --order-id checks the notification, as its help says.
-func TestGivenOrderNotificationMissing(t *testing.T) {
+// --order-id checks the order's notification, as its help says, without
+// receiving anything from HighValueQueue: a receive would hide the message
+// from the queue's consumers and count toward their dead-letter queue.
+func TestGivenOrderNotificationLeavesTheQueueAlone(t *testing.T) {
 	w := newWorld(t)
 	w.start()
 	w.db.items["ORD-7"] = map[string]dtypes.AttributeValue{
 		"OrderId": &dtypes.AttributeValueMemberS{Value: "ORD-7"}, "Amount": &dtypes.AttributeValueMemberN{Value: "500"},
 		"Status": &dtypes.AttributeValueMemberS{Value: "NOTIFIED"}, "MessageId": &dtypes.AttributeValueMemberS{Value: "m-7"}}
+	w.db.items["ORD-8"] = map[string]dtypes.AttributeValue{
+		"OrderId": &dtypes.AttributeValueMemberS{Value: "ORD-8"}, "Amount": &dtypes.AttributeValueMemberN{Value: "500"},
+		"Status": &dtypes.AttributeValueMemberS{Value: "NOTIFIED"}}
 	_, by := w.run(context.Background(), Options{OrderID: "ORD-7"})
-	wantProblem(t, by["order ORD-7: SNS → SQS message"], "no message for ORD-7 in queue")
+	wantOK(t, by["order ORD-7: SNS → SQS message"])
+	if d := by["order ORD-7: SNS → SQS message"].Detail; !strings.Contains(d, "m-7") {
+		t.Errorf("detail %q does not name the SNS MessageId", d)
+	}
+	_, by = w.run(context.Background(), Options{OrderID: "ORD-8"})
+	wantProblem(t, by["order ORD-8: SNS → SQS message"], "no SNS MessageId")
+	if len(w.queue.receives) != 0 || len(w.queue.released) != 0 {
+		t.Errorf("verify --order-id touched HighValueQueue: %d receives, released %v", len(w.queue.receives), w.queue.released)
+	}
 }
 
 // On a stack that does not exist, verify stops after the resources check,
