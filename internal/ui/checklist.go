@@ -42,6 +42,9 @@ func RenderCheck(w io.Writer, st *Styles, c Check) error {
 	}
 	b.WriteByte('\n')
 	for _, d := range c.Problems {
+		if d == c.Detail {
+			continue // a lone problem often is the detail: say it once
+		}
 		fmt.Fprintf(&b, "%s\n", Wrap(d, CheckWidth, "    ", "      "))
 	}
 	_, err := io.WriteString(w, b.String())
@@ -50,7 +53,8 @@ func RenderCheck(w io.Writer, st *Styles, c Check) error {
 
 // Wrap fits text in width columns, breaking only between words: the first
 // line starts with first, the others with rest. Line breaks in text are
-// kept.
+// kept. A `code span` (a command to copy, such as `orders policy operator`)
+// counts as one word, so it is never split across lines.
 func Wrap(text string, width int, first, rest string) string {
 	var b strings.Builder
 	indent := first
@@ -61,7 +65,7 @@ func Wrap(text string, width int, first, rest string) string {
 		}
 		line := indent
 		lineWords := 0
-		for _, word := range strings.Fields(para) {
+		for _, word := range wrapWords(para) {
 			if lineWords > 0 && ansi.StringWidth(line)+1+ansi.StringWidth(word) > width {
 				b.WriteString(line + "\n")
 				line, lineWords = rest, 0
@@ -97,4 +101,28 @@ func RenderChecklist(w io.Writer, st *Styles, checks []Check) (bool, error) {
 		_, err = fmt.Fprintf(w, "%s\n", st.Fail.Render(fmt.Sprintf("%d of %d checks failed", failed, len(checks))))
 	}
 	return failed == 0, err
+}
+
+// wrapWords splits a paragraph at white space, keeping each `code span`
+// whole (its inner spaces included).
+func wrapWords(para string) []string {
+	var words []string
+	open := ""
+	for _, f := range strings.Fields(para) {
+		switch {
+		case open != "":
+			open += " " + f
+			if strings.Count(f, "`")%2 == 1 {
+				words, open = append(words, open), ""
+			}
+		case strings.Count(f, "`")%2 == 1:
+			open = f
+		default:
+			words = append(words, f)
+		}
+	}
+	if open != "" {
+		words = append(words, strings.Fields(open)...) // unclosed: plain words
+	}
+	return words
 }

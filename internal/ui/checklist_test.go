@@ -68,3 +68,27 @@ func TestRenderCheckFitsWidth(t *testing.T) {
 		t.Errorf("words were split or lost:\n%s", out.String())
 	}
 }
+
+// A command in backticks is copied as a whole, so a wrap never splits it,
+// and a problem that only repeats the detail is not printed twice (CI saw
+// "`orders" and "policy operator`" on two lines, the error twice).
+func TestRenderCheckKeepsCodeSpansAndSaysItOnce(t *testing.T) {
+	detail := "create the probe's queue HighValueQueue-probe-c5bac318: access denied: your AWS identity lacks " +
+		"sqs:CreateQueue on arn:aws:sqs:us-east-1:000000000000:HighValueQueue-probe-c5bac318 — `orders " +
+		"policy operator` prints the policy orders needs"
+	var out bytes.Buffer
+	if err := RenderCheck(&out, nil, Check{Name: "probe: SNS → SQS message", Detail: detail, Problems: []string{detail}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "`orders policy operator`") {
+		t.Errorf("the command in backticks was split:\n%s", out.String())
+	}
+	if n := strings.Count(out.String(), "create the probe's queue"); n != 1 {
+		t.Errorf("the detail is printed %d times:\n%s", n, out.String())
+	}
+	for _, l := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+		if w := ansi.StringWidth(l); w > CheckWidth {
+			t.Errorf("line of %d columns: %q", w, l)
+		}
+	}
+}
