@@ -362,9 +362,13 @@ func (d *demo) readQueueCommands(queueURL string) []string {
 	if u, err := url.Parse(queueURL); err == nil {
 		served += u.Path
 	}
+	// `local serve` takes no --local; `local env` gives the aws CLI the
+	// endpoint and keys the served emulator accepts.
+	hint := d.a.dataDirHint()
 	return []string{
-		d.a.ordersCommand("local", "serve") + "    # in another terminal: keeps the emulator up",
-		"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local " + receive(localServeURL, served),
+		"orders" + hint + " local serve    # in another terminal: keeps the emulator up",
+		`eval "$(orders` + hint + ` local env)"`,
+		receive("", served),
 	}
 }
 
