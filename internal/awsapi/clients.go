@@ -93,8 +93,27 @@ func NewRetryer() aws.Retryer {
 		o.MaxAttempts = MaxAttempts
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
+		// Throttle codes the SDK's default set lacks, retried (and backed
+		// off as throttling) like the ones it has.
+		extra := retry.ThrottleErrorCode{Codes: map[string]struct{}{}}
+		for _, c := range ExtraThrottleCodes {
+			extra.Codes[c] = struct{}{}
+		}
+		o.Throttles = append(o.Throttles, extra)
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: extra.Codes})
 	})
 }
+
+// ExtraThrottleCodes are the throttling error codes of the services orders
+// calls that retry.DefaultThrottleErrorCodes does not hold. SNS answers
+// ThrottledException, code "Throttled", HTTP 429, when a request rate is
+// exceeded (SNS API reference, Publish/Subscribe/CreateTopic errors; the
+// service model's ThrottledException shape). The SDK models it, so its
+// catch-all for unmodeled 429s does not apply either. The other services'
+// codes are already in the default set: SQS RequestThrottled, IAM and STS
+// Throttling, DynamoDB and CloudWatch Logs ThrottlingException, Lambda
+// TooManyRequestsException.
+var ExtraThrottleCodes = []string{"Throttled"}
 
 // MaxIdleConnsPerHost is how many idle keep-alive connections the clients
 // keep per endpoint. The SDK's default (10) is below `send --concurrency`'s
