@@ -86,6 +86,8 @@ type fakeAWS struct {
 	groups    map[string]*fakeGroup // name →
 	roles     map[string]*fakeRole  // name →
 	functions map[string]*fakeFunction
+
+	onCreateQueue func(*sqs.CreateQueueInput) // sees each CreateQueue's input
 }
 
 func newFakeAWS() *fakeAWS {
@@ -482,6 +484,9 @@ func (x fakeSQS) CreateQueue(_ context.Context, in *sqs.CreateQueueInput, _ ...f
 	defer x.f.mu.Unlock()
 	if err != nil {
 		return nil, err
+	}
+	if x.f.onCreateQueue != nil {
+		x.f.onCreateQueue(in)
 	}
 	name := aws.ToString(in.QueueName)
 	if q, ok := x.f.queues[name]; ok {

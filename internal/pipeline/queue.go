@@ -129,7 +129,7 @@ func (s *Stack) queuePolicyChanges(st queueState, url string, arns policies.ARNs
 }
 
 // upQueue creates the queue or converges it, and returns its URL.
-func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *StepResult) (url string, created bool, err error) {
+func (s *Stack) upQueue(ctx context.Context, read *future[queueState], arns policies.ARNs, res *StepResult) (url string, created bool, err error) {
 	st, err := read.get(ctx)
 	if err != nil {
 		return "", false, err
@@ -138,7 +138,7 @@ func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *Step
 	if st.exists {
 		return st.url, false, apply(ctx, res, s.queueChanges(st), "converge", "queue", s.names.Queue)
 	}
-	url, err = s.createQueue(ctx, res)
+	url, err = s.createQueue(ctx, arns, res)
 	if err != nil {
 		return "", false, err
 	}
@@ -146,14 +146,23 @@ func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *Step
 	return url, true, nil
 }
 
-// createQueue creates the queue encrypted and tagged. SQS refuses the name
-// of a queue deleted less than 60 s ago (QueueDeletedRecently): then it
-// waits out the cool-down, saying so, and tries again.
-func (s *Stack) createQueue(ctx context.Context, res *StepResult) (string, error) {
+// createQueue creates the queue encrypted, tagged and with its policy. The
+// policy goes in CreateQueue itself (the queue's ARN is known beforehand):
+// set later by SetQueueAttributes it takes effect only after a while ("can
+// take up to 60 seconds for most of the queue attributes to propagate",
+// SQS API reference, SetQueueAttributes), and SNS's deliveries in between
+// are refused. SQS refuses the name of a queue deleted less than 60 s ago
+// (QueueDeletedRecently): then it waits out the cool-down, saying so, and
+// tries again.
+func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepResult) (string, error) {
 	name := s.names.Queue
+	pol, err := policies.Render("queue", arns)
+	if err != nil {
+		return "", fmt.Errorf("render queue policy: %w", err)
+	}
 	in := &sqs.CreateQueueInput{
 		QueueName:  &name,
-		Attributes: map[string]string{attrSSE: "true"},
+		Attributes: map[string]string{attrSSE: "true", attrPolicy: string(pol)},
 		Tags:       s.stackTags(),
 	}
 	var giveUp time.Time
@@ -201,26 +210,31 @@ func (s *Stack) sleepWithProgress(ctx context.Context, d time.Duration, format, 
 	}
 }
 
-// upQueuePolicy sets the queue's policy, before the subscription exists, so
-// SNS may deliver from the first message.
+// upQueuePolicy puts back the policy of a queue that was already there,
+// before the subscription is checked, so SNS may deliver from the first
+// message; a queue made in this run got its policy from CreateQueue.
 func (s *Stack) upQueuePolicy(ctx context.Context, read *future[queueState], url string, queueCreated bool, arns policies.ARNs, res *StepResult) error {
+	if queueCreated {
+		// Part of making the queue, not a repair.
+		res.ARN, res.Outcome = arns.Queue, Created
+		return nil
+	}
 	st, err := read.get(ctx)
 	if err != nil {
 		return err
-	}
-	if queueCreated {
-		st = queueState{exists: true, url: url, arn: arns.Queue}
 	}
 	res.ARN = st.arn
 	changes, err := s.queuePolicyChanges(st, url, arns)
 	if err != nil {
 		return err
 	}
-	if queueCreated {
-		// Part of making the queue, not a repair.
-		res.Outcome = Created
+	if err := apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue); err != nil {
+		return err
 	}
-	return apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue)
+	if len(changes) > 0 {
+		res.Details = append(res.Details, "SQS may take up to 60 s to apply a changed policy to SNS's deliveries")
+	}
+	return nil
 }
 
 func (s *Stack) destroyQueue(ctx context.Context, arn string, res *StepResult) error {
