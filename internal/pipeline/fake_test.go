@@ -88,6 +88,10 @@ type fakeAWS struct {
 	functions map[string]*fakeFunction
 
 	onCreateQueue func(*sqs.CreateQueueInput) // sees each CreateQueue's input
+	// queueLinger is how many GetQueueUrl calls still find a deleted
+	// queue, as SQS's do for up to 60 s; dying holds those left per name.
+	queueLinger int
+	dying       map[string]int
 }
 
 func newFakeAWS() *fakeAWS {
@@ -507,7 +511,12 @@ func (x fakeSQS) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...f
 	if err != nil {
 		return nil, err
 	}
-	q, ok := x.f.queues[aws.ToString(in.QueueName)]
+	name := aws.ToString(in.QueueName)
+	q, ok := x.f.queues[name]
+	if !ok && x.f.dying[name] > 0 {
+		x.f.dying[name]--
+		return &sqs.GetQueueUrlOutput{QueueUrl: aws.String(fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", fakeRegion, fakeAccount, name))}, nil
+	}
 	if !ok {
 		return nil, &qtypes.QueueDoesNotExist{Message: aws.String("The specified queue does not exist.")}
 	}
@@ -552,6 +561,12 @@ func (x fakeSQS) DeleteQueue(_ context.Context, in *sqs.DeleteQueueInput, _ ...f
 	for n, q := range x.f.queues {
 		if q.url == aws.ToString(in.QueueUrl) {
 			delete(x.f.queues, n)
+			if x.f.queueLinger > 0 {
+				if x.f.dying == nil {
+					x.f.dying = map[string]int{}
+				}
+				x.f.dying[n] = x.f.queueLinger
+			}
 			return &sqs.DeleteQueueOutput{}, nil
 		}
 	}

@@ -181,7 +181,8 @@ func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepRe
 			giveUp = now.Add(2 * s.t.queueCooldown)
 			res.Details = append(res.Details, "waited out SQS's 60 s cool-down: a queue of this name was deleted recently")
 		} else if now.After(giveUp) {
-			return "", fail("create", "queue", name, err)
+			return "", fail("create", "queue", name, fmt.Errorf("SQS still refuses the name after waiting %s, twice its 60 s cool-down; "+
+				"is something else deleting a queue of this name? (%w)", (2 * s.t.queueCooldown).Round(time.Second), err))
 		}
 		if err := s.sleepWithProgress(ctx, s.t.queueCooldown,
 			"a queue named %s was deleted less than 60 s ago and SQS refuses the name until then; waiting (%s left)", name); err != nil {
@@ -259,5 +260,43 @@ func (s *Stack) destroyQueue(ctx context.Context, arn string, res *StepResult) e
 		return fail("delete", "queue", name, err)
 	}
 	res.Outcome = Deleted
+	return s.waitQueueGone(ctx)
+}
+
+// waitQueueGone polls GetQueueUrl until SQS says the queue does not exist.
+// "The deletion process takes up to 60 seconds" (SQS API reference,
+// DeleteQueue), and until then GetQueueUrl still finds it: an up that
+// followed at once would take the dying queue for the stack's and
+// subscribe to it. As with the table, destroy returns once it is gone.
+func (s *Stack) waitQueueGone(ctx context.Context) error {
+	name := s.names.Queue
+	deadline := time.Now().Add(s.t.waitTimeout)
+	delay := s.t.waitMin
+	what := "waiting for SQS to finish deleting queue " + name + " (up to 60 s)"
+	progress(ctx, what) // it is usually a long wait: say so at once
+	err := s.waiting(ctx, what, func() error {
+		for {
+			_, err := s.c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+			switch {
+			case queueMissing(err):
+				return nil
+			case err != nil:
+				return err
+			case time.Now().After(deadline):
+				return fmt.Errorf("still listed after %s", s.t.waitTimeout)
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			delay = min(2*delay, s.t.waitMax)
+		}
+	})
+	if err != nil {
+		return fail("wait for deletion of", "queue", name, err)
+	}
 	return nil
 }

@@ -4,7 +4,9 @@ package pipeline
 // eventually consistent, slow to propagate and throttles.
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -27,5 +29,34 @@ func TestQueueCreatedWithItsPolicy(t *testing.T) {
 	}
 	if slices.Contains(f.writes(), "SetQueueAttributes") {
 		t.Errorf("writes %v: the policy was set after CreateQueue", f.writes())
+	}
+}
+
+// SQS takes up to 60 s to delete a queue and GetQueueUrl finds it until
+// then: destroy returns only once it is gone, saying what it waits for, so
+// an up straight after it does not take the dying queue for the stack's.
+func TestDestroyWaitsUntilQueueIsGone(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.queueLinger = 3
+	rec := newRecorder()
+	rep, err := s.Destroy(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := stepOf(t, rep, StepQueue); q.Outcome != Deleted || q.Err != nil {
+		t.Fatalf("queue: %s %v", q.Outcome, q.Err)
+	}
+	if left := f.dying[s.names.Queue]; left != 0 {
+		t.Errorf("destroy returned while GetQueueUrl still finds the queue (%d more calls would)", left)
+	}
+	if p := strings.Join(rec.progress[StepQueue], "\n"); !strings.Contains(p, "deleting queue HighValueQueue") {
+		t.Errorf("queue progress %q, want it to say it waits for the deletion", p)
+	}
+	// up at once finds no queue and creates it afresh.
+	rep = mustUp(t, s)
+	if q := stepOf(t, rep, StepQueue); q.Outcome != Created {
+		t.Errorf("up after destroy: queue %s, want created", q.Outcome)
 	}
 }
