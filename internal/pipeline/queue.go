@@ -182,7 +182,7 @@ func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepRe
 			res.Details = append(res.Details, "waited out SQS's 60 s cool-down: a queue of this name was deleted recently")
 		} else if now.After(giveUp) {
 			return "", fail("create", "queue", name, fmt.Errorf("SQS still refuses the name after waiting %s, twice its 60 s cool-down; "+
-				"is something else deleting a queue of this name? (%w)", (2 * s.t.queueCooldown).Round(time.Second), err))
+				"is something else deleting a queue of this name? (%w)", (2*s.t.queueCooldown).Round(time.Second), err))
 		}
 		if err := s.sleepWithProgress(ctx, s.t.queueCooldown,
 			"a queue named %s was deleted less than 60 s ago and SQS refuses the name until then; waiting (%s left)", name); err != nil {
