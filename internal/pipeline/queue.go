@@ -165,7 +165,7 @@ func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepRe
 		Attributes: map[string]string{attrSSE: "true", attrPolicy: string(pol)},
 		Tags:       s.stackTags(),
 	}
-	var giveUp time.Time
+	var start time.Time
 	for {
 		out, err := s.c.SQS.CreateQueue(ctx, in)
 		if err == nil {
@@ -175,37 +175,23 @@ func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepRe
 			return "", fail("create", "queue", name, err)
 		}
 		now := time.Now()
-		if giveUp.IsZero() {
-			// We cannot know when the queue was deleted; a full cool-down
-			// from now is enough, and twice that is plainly something else.
-			giveUp = now.Add(2 * s.t.queueCooldown)
+		if start.IsZero() {
+			// We cannot know when the queue was deleted, so it asks again
+			// every queueRetry; twice the cool-down is plainly something
+			// else.
+			start = now
 			res.Details = append(res.Details, "waited out SQS's 60 s cool-down: a queue of this name was deleted recently")
-		} else if now.After(giveUp) {
+		} else if now.Sub(start) > 2*s.t.queueCooldown {
 			return "", fail("create", "queue", name, fmt.Errorf("SQS still refuses the name after waiting %s, twice its 60 s cool-down; "+
-				"is something else deleting a queue of this name? (%w)", (2*s.t.queueCooldown).Round(time.Second), err))
+				"is something else deleting a queue of this name? (%w)", now.Sub(start).Round(time.Second), err))
 		}
-		if err := s.sleepWithProgress(ctx, s.t.queueCooldown,
-			"a queue named %s was deleted less than 60 s ago and SQS refuses the name until then; waiting (%s left)", name); err != nil {
-			return "", fail("create", "queue", name, err)
-		}
-	}
-}
-
-// sleepWithProgress waits d, reporting progress every progressEvery with
-// format filled with arg and the time left.
-func (s *Stack) sleepWithProgress(ctx context.Context, d time.Duration, format, arg string) error {
-	end := time.Now().Add(d)
-	for {
-		left := time.Until(end)
-		if left <= 0 {
-			return nil
-		}
-		progress(ctx, fmt.Sprintf(format, arg, left.Round(time.Second)))
-		t := time.NewTimer(min(left, s.t.progressEvery))
+		progress(ctx, fmt.Sprintf("a queue named %s was deleted less than 60 s ago and SQS refuses the name until then (AWS's rule); waiting (%s so far)",
+			name, now.Sub(start).Round(time.Second)))
+		t := time.NewTimer(s.t.queueRetry)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return "", fail("create", "queue", name, ctx.Err())
 		case <-t.C:
 		}
 	}

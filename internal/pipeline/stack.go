@@ -40,6 +40,7 @@ type timings struct {
 	waitMin, waitMax time.Duration // SDK waiters' delays between polls
 	waitTimeout      time.Duration // longest an SDK waiter polls
 	queueCooldown    time.Duration // SQS refuses a deleted queue's name for 60 s
+	queueRetry       time.Duration // delay between CreateQueue calls while it does
 	progressEvery    time.Duration // how often a long wait says how long is left
 	iamRetry         time.Duration // delay between tries while a new role cannot be assumed
 }
@@ -51,6 +52,7 @@ var defaultTimings = timings{
 	waitMax:       5 * time.Second,
 	waitTimeout:   10 * time.Minute,
 	queueCooldown: 61 * time.Second, // AWS says 60 s; one more to be on the safe side
+	queueRetry:    time.Second,
 	progressEvery: 5 * time.Second,
 	iamRetry:      2 * time.Second,
 }
