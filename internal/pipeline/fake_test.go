@@ -92,6 +92,9 @@ type fakeAWS struct {
 	// queue, as SQS's do for up to 60 s; dying holds those left per name.
 	queueLinger int
 	dying       map[string]int
+	// staleTableTags is how many ListTagsOfResource calls still answer an
+	// empty tag set, as DynamoDB's may for a few seconds after tagging.
+	staleTableTags int
 }
 
 func newFakeAWS() *fakeAWS {
@@ -282,6 +285,10 @@ func (x fakeDynamo) ListTagsOfResource(_ context.Context, in *dynamodb.ListTagsO
 		return nil, tableNotFound()
 	}
 	out := &dynamodb.ListTagsOfResourceOutput{}
+	if x.f.staleTableTags > 0 {
+		x.f.staleTableTags--
+		return out, nil
+	}
 	for _, k := range sortedKeys(t.tags) {
 		out.Tags = append(out.Tags, dtypes.Tag{Key: aws.String(k), Value: aws.String(t.tags[k])})
 	}

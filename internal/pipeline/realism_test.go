@@ -60,3 +60,22 @@ func TestDestroyWaitsUntilQueueIsGone(t *testing.T) {
 		t.Errorf("up after destroy: queue %s, want created", q.Outcome)
 	}
 }
+
+// DynamoDB may answer an empty tag set for a few seconds after tagging:
+// status right after up must not call the table drifted, nor destroy take
+// it for someone else's.
+func TestEmptyTableTagsAreReadAgain(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.staleTableTags = 2
+	statusShows(t, s, KindTable, Present, "")
+	f.staleTableTags = 2
+	rep, err := s.Destroy(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stepOf(t, rep, StepTable); st.Outcome != Deleted {
+		t.Errorf("destroy table: %s %q %v, want deleted", st.Outcome, st.Details, st.Err)
+	}
+}

@@ -41,6 +41,8 @@ type timings struct {
 	waitTimeout      time.Duration // longest an SDK waiter polls
 	queueCooldown    time.Duration // SQS refuses a deleted queue's name for 60 s
 	queueRetry       time.Duration // delay between CreateQueue calls while it does
+	tagSettle        time.Duration // how long an empty DynamoDB tag set is read again
+	tagRetry         time.Duration // delay between those reads
 	progressEvery    time.Duration // how often a long wait says how long is left
 	iamRetry         time.Duration // delay between tries while a new role cannot be assumed
 }
@@ -53,6 +55,8 @@ var defaultTimings = timings{
 	waitTimeout:   10 * time.Minute,
 	queueCooldown: 61 * time.Second, // AWS says 60 s; one more to be on the safe side
 	queueRetry:    time.Second,
+	tagSettle:     5 * time.Second, // AWS: "a few seconds"
+	tagRetry:      500 * time.Millisecond,
 	progressEvery: 5 * time.Second,
 	iamRetry:      2 * time.Second,
 }
