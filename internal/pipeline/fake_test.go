@@ -95,6 +95,9 @@ type fakeAWS struct {
 	// staleTableTags is how many ListTagsOfResource calls still answer an
 	// empty tag set, as DynamoDB's may for a few seconds after tagging.
 	staleTableTags int
+	// hideFunctionTags makes GetFunction answer as to a caller without
+	// lambda:ListTags: no Tags, a TagsError instead.
+	hideFunctionTags bool
 }
 
 func newFakeAWS() *fakeAWS {
@@ -892,6 +895,12 @@ func (x fakeLambda) GetFunction(_ context.Context, in *lambda.GetFunctionInput, 
 		return nil, functionNotFound(aws.ToString(in.FunctionName))
 	}
 	c := fn.conf
+	if x.f.hideFunctionTags {
+		return &lambda.GetFunctionOutput{Configuration: &c, TagsError: &ltypes.TagsError{
+			ErrorCode: aws.String("AccessDeniedException"),
+			Message:   aws.String("User: arn:aws:iam::" + fakeAccount + ":user/tester is not authorized to perform: lambda:ListTags on resource: " + aws.ToString(c.FunctionArn)),
+		}}, nil
+	}
 	return &lambda.GetFunctionOutput{Configuration: &c, Tags: copyTags(fn.tags)}, nil
 }
 
@@ -974,8 +983,18 @@ func (x fakeLambda) TagResource(_ context.Context, in *lambda.TagResourceInput, 
 	return nil, functionNotFound(aws.ToString(in.Resource))
 }
 
-func (x fakeLambda) ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
-	panic("ListTags: GetFunction returns the tags")
+func (x fakeLambda) ListTags(_ context.Context, in *lambda.ListTagsInput, _ ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
+	err := x.f.call("ListTags")
+	defer x.f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range x.f.functions {
+		if aws.ToString(fn.conf.FunctionArn) == aws.ToString(in.Resource) {
+			return &lambda.ListTagsOutput{Tags: copyTags(fn.tags)}, nil
+		}
+	}
+	return nil, functionNotFound(aws.ToString(in.Resource))
 }
 
 func (x fakeLambda) Invoke(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {

@@ -79,3 +79,31 @@ func TestEmptyTableTagsAreReadAgain(t *testing.T) {
 		t.Errorf("destroy table: %s %q %v, want deleted", st.Outcome, st.Details, st.Err)
 	}
 }
+
+// GetFunction withholds the tags from a caller without lambda:ListTags and
+// says so in TagsError: that is not an untagged function.
+func TestFunctionTagsWithheldByGetFunction(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.hideFunctionTags = true
+	statusShows(t, s, KindFunction, Present, "")
+	f.resetCalls()
+	rep := mustUp(t, s)
+	wantOutcomes(t, rep, Unchanged, nil)
+	if w := f.writes(); len(w) != 0 {
+		t.Errorf("up wrote %v", w)
+	}
+	// Refused ListTags too: the read fails naming it, never "not ours".
+	f.failNext("ListTags", apiErr("AccessDeniedException", "User: x is not authorized to perform: lambda:ListTags on resource: y"))
+	rep, err := s.Destroy(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := stepOf(t, rep, StepFunction); st.Outcome != Failed || !strings.Contains(st.Err.Error(), "lambda:ListTags") {
+		t.Errorf("destroy function: %s %v, want failed naming lambda:ListTags", st.Outcome, st.Err)
+	}
+	if _, ok := f.functions[s.names.Function]; !ok {
+		t.Error("the function was deleted though its tags could not be read")
+	}
+}
