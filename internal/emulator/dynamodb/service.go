@@ -10,6 +10,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -25,6 +26,8 @@ const (
 type Options struct {
 	// Logger receives store-load warnings; nil discards them.
 	Logger *slog.Logger
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the DynamoDB emulator; safe for concurrent use.
