@@ -40,6 +40,8 @@ type Service struct {
 	// deleting holds tables whose DeleteTable is not yet durable, so a
 	// CreateTable of the same name waits instead of racing the bucket drop.
 	deleting map[string]*table
+	// gone holds deleted tables while they are DELETING (realism).
+	gone deletingTables
 }
 
 // New loads every table and item from st.
@@ -210,7 +212,7 @@ func (s *Service) authorizedTable(call *service.Call, raw *string, errs ...viola
 	}
 	t, err := s.lookup(call.Region, name)
 	if err != nil {
-		return nil, "", err
+		return nil, name, err // the name, for a table that is DELETING
 	}
 	return t, name, nil
 }
