@@ -16,6 +16,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 	"github.com/orders-dev/orders/internal/iampolicy"
@@ -36,6 +37,8 @@ const (
 type Options struct {
 	// Now is the clock for timestamps; default time.Now.
 	Now func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the IAM emulator. It is safe for concurrent use.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -33,6 +34,8 @@ const (
 type Options struct {
 	// Now is the clock (ingestion times, retention); default time.Now.
 	Now func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the CloudWatch Logs emulator. It is safe for concurrent use.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -39,6 +40,8 @@ type Options struct {
 	// size of AWS's SNS signing certificates. Signing a notification costs
 	// about 2 ms of CPU at 2048 bits and a quarter of that at 1024.
 	SigningKeyBits int
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the SNS emulator. It is safe for concurrent use.

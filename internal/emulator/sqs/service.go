@@ -13,6 +13,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -31,6 +32,8 @@ type Options struct {
 	PurgeCooldown time.Duration
 	Logger        *slog.Logger
 	Now           func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the SQS emulator. It is safe for concurrent use.
