@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -105,5 +106,32 @@ func TestFunctionTagsWithheldByGetFunction(t *testing.T) {
 	}
 	if _, ok := f.functions[s.names.Function]; !ok {
 		t.Error("the function was deleted though its tags could not be read")
+	}
+}
+
+// up records on the role when it created or repaired it, so send, verify
+// and demo know a refused permission may be IAM still applying the change;
+// an up that changes nothing records nothing.
+func TestRoleChangeIsRecorded(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	before := time.Now().Add(-time.Second)
+	mustUp(t, s)
+	first := s.RoleChanged(context.Background())
+	if first.Before(before.Truncate(time.Second)) {
+		t.Fatalf("RoleChanged after creating the role = %v, want about now", first)
+	}
+	f.resetCalls()
+	mustUp(t, s)
+	if slices.Contains(f.writes(), "TagRole") {
+		t.Errorf("an up that changed nothing recorded a role change: %v", f.writes())
+	}
+	f.mu.Lock()
+	delete(f.roles[s.names.Role].inline, s.names.RolePolicy)
+	f.roles[s.names.Role].tags[RoleChangedTagKey] = "2020-01-01T00:00:00Z"
+	f.mu.Unlock()
+	mustUp(t, s)
+	if got := s.RoleChanged(context.Background()); got.Year() == 2020 {
+		t.Errorf("RoleChanged after repairing the role's policy = %v, want the repair's time", got)
 	}
 }
