@@ -43,6 +43,8 @@ type Service struct {
 	st  *store.Store
 	now func() time.Time
 	seq atomic.Uint64 // last event sequence number handed out
+	// realism delays the moment written events become readable.
+	realism *realism.Profile
 
 	mu     sync.RWMutex
 	groups map[string]*group // groupKey(region, account, name)
@@ -78,7 +80,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}}
+	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}, realism: opts.Realism}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load logs state: %w", err)
 	}

@@ -26,6 +26,13 @@ type QueueSink interface {
 	SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
 }
 
+// DelayedQueueSink is a QueueSink that can make a delivery arrive later:
+// with a realism profile, SNS takes realism.SNSDeliveryMin to
+// realism.SNSDeliveryMax to deliver to SQS.
+type DelayedQueueSink interface {
+	SendFromServiceAfter(ctx context.Context, after time.Duration, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
+}
+
 // Options configure the service.
 type Options struct {
 	// Queues receives deliveries to sqs subscriptions; nil drops them (and
