@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orders-dev/orders/internal/emulator"
@@ -107,4 +109,83 @@ func TestRealismFlow(t *testing.T) {
 	l.must(0, "up")
 	l.must(0, "verify")
 	l.must(0, "destroy", "--yes")
+}
+
+// atScale1 is AWS's own delays, without faults: for the tests of one delay
+// each, on a stack made beforehand with the profile off (quickly), so only
+// the delay under test is met.
+var atScale1 = realism.Config{Mode: realism.AWS, Scale: 1, Seed: 1}
+
+// The queue's policy set by SetQueueAttributes reaches SNS's deliveries
+// only after ~30 s (AWS: up to 60 s), and the ones in between are lost: up
+// creates the queue with its policy, so an order sent at once is notified
+// into the queue.
+func TestRealismNotificationRightAfterUp(t *testing.T) {
+	l := newLocalRun(t)
+	url := l.serveRealism(realism.Config{Mode: realism.AWS, Scale: 0.2, Seed: 3})
+	l.must(0, "up")
+	doc := l.sendJSON(0, "--amount", "250")
+	if !doc.Outcome.Notified {
+		t.Fatalf("send: %+v, want notified", doc)
+	}
+	if !receiveOrder(t, url, doc.Outcome.OrderID, 15*time.Second) {
+		t.Errorf("order %s: no notification in HighValueQueue: SNS's delivery was refused by the queue's policy not yet applied", doc.Outcome.OrderID)
+	}
+}
+
+// IAM applies a repaired role's policy to the function's sessions only
+// after ~5 s: the order sent right after the repairing up is refused, and
+// send sends it again, saying why, until IAM has applied it.
+func TestRealismSendRightAfterRoleRepair(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.direct(func(d direct) {
+		if _, err := d.iam.DeleteRolePolicy(context.Background(), &iam.DeleteRolePolicyInput{
+			RoleName: aws.String("ProcessOrderFunction-role"), PolicyName: aws.String("ProcessOrderFunction-policy")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	l.serveRealism(atScale1)
+	out, _ := l.must(0, "up")
+	if !strings.Contains(out, "1 repaired") {
+		t.Fatalf("up did not repair the role: %s", out)
+	}
+	_, errOut := l.must(0, "send", "--amount", "250")
+	if !strings.Contains(errOut, "IAM takes a few seconds to apply a change") || !strings.Contains(errOut, "--iam-wait") {
+		t.Errorf("send did not say it waits for IAM: %s", errOut)
+	}
+}
+
+// DynamoDB's ListTagsOfResource answers the previous (here: no) tags for a
+// few seconds after TagResource: right after `up --adopt` tagged the
+// table, status must not call it someone else's, nor destroy leave it.
+func TestRealismStatusRightAfterAdopt(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.direct(func(d direct) {
+		if _, err := d.ddb.UntagResource(context.Background(), &dynamodb.UntagResourceInput{
+			ResourceArn: aws.String(d.arns.Table), TagKeys: []string{"orders:stack"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	l.serveRealism(atScale1)
+	l.must(0, "up", "--adopt")
+	out, _ := l.must(0, "--output", "json", "status")
+	var doc statusDoc
+	oneJSONDocument(t, []byte(out), &doc)
+	for _, r := range doc.Resources {
+		if r.Kind == "table" && (r.State != "present" || len(r.Drift) > 0) {
+			t.Errorf("table right after adopt: %s %q, want present", r.State, r.Drift)
+		}
+	}
+}
+
+// verify at AWS's own delays: the probe's new queue unknown for a second,
+// SNS delivering after up to 500 ms, log lines searchable 2–5 s after
+// they are written — all within --wait.
+func TestRealismVerifyAtAWSDelays(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.serveRealism(atScale1)
+	l.must(0, "verify")
 }
