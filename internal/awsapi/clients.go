@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -60,7 +62,52 @@ const credentialsTimeout = 10 * time.Second
 var (
 	ErrNoRegion      = errors.New("no AWS region configured")
 	ErrNoCredentials = errors.New("no AWS credentials found")
+	// ErrSSOExpired is a profile signing in through IAM Identity Center
+	// (SSO) whose session has expired or was never started.
+	ErrSSOExpired = errors.New("the AWS SSO session has expired or was never started")
+	// ErrMFACodeNeeded is a profile with mfa_serial and no way to ask for
+	// the code.
+	ErrMFACodeNeeded = errors.New("an MFA code is needed")
 )
+
+// MFAPrompt asks the user for the current code of the MFA device serial.
+type MFAPrompt func(serial string) (string, error)
+
+type mfaPromptKey struct{}
+
+// ContextWithMFAPrompt returns ctx carrying prompt, which New uses for a
+// profile with mfa_serial. Without one, such a profile is a clear error.
+func ContextWithMFAPrompt(ctx context.Context, prompt MFAPrompt) context.Context {
+	return context.WithValue(ctx, mfaPromptKey{}, prompt)
+}
+
+func mfaPromptFrom(ctx context.Context) MFAPrompt {
+	p, _ := ctx.Value(mfaPromptKey{}).(MFAPrompt)
+	return p
+}
+
+// ssoProfile reports whether err is an SSO sign-in that must be renewed,
+// and the profile to name in `aws sso login --profile P`: the SDK's
+// ssocreds.InvalidTokenError, or any credential failure of a profile
+// configured for SSO (sso_session or sso_start_url; with an sso_session
+// the SDK's token provider reports an expired token in its own words).
+func ssoProfile(awsCfg aws.Config, err error) (string, bool) {
+	var invalid *ssocreds.InvalidTokenError
+	isSSO := errors.As(err, &invalid)
+	profile := ""
+	for _, src := range awsCfg.ConfigSources {
+		if sc, ok := src.(awsconfig.SharedConfig); ok {
+			profile = sc.Profile
+			if sc.SSOSessionName != "" || sc.SSOStartURL != "" {
+				isSSO = true
+			}
+		}
+	}
+	if profile == "" {
+		profile = "default"
+	}
+	return profile, isSSO
+}
 
 // setupError is a configuration problem with how to fix it.
 type setupError struct {
@@ -93,8 +140,27 @@ func NewRetryer() aws.Retryer {
 		o.MaxAttempts = MaxAttempts
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
+		// Throttle codes the SDK's default set lacks, retried (and backed
+		// off as throttling) like the ones it has.
+		extra := retry.ThrottleErrorCode{Codes: map[string]struct{}{}}
+		for _, c := range ExtraThrottleCodes {
+			extra.Codes[c] = struct{}{}
+		}
+		o.Throttles = append(o.Throttles, extra)
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: extra.Codes})
 	})
 }
+
+// ExtraThrottleCodes are the throttling error codes of the services orders
+// calls that retry.DefaultThrottleErrorCodes does not hold. SNS answers
+// ThrottledException, code "Throttled", HTTP 429, when a request rate is
+// exceeded (SNS API reference, Publish/Subscribe/CreateTopic errors; the
+// service model's ThrottledException shape). The SDK models it, so its
+// catch-all for unmodeled 429s does not apply either. The other services'
+// codes are already in the default set: SQS RequestThrottled, IAM and STS
+// Throttling, DynamoDB and CloudWatch Logs ThrottlingException, Lambda
+// TooManyRequestsException.
+var ExtraThrottleCodes = []string{"Throttled"}
 
 // MaxIdleConnsPerHost is how many idle keep-alive connections the clients
 // keep per endpoint. The SDK's default (10) is below `send --concurrency`'s
@@ -134,6 +200,22 @@ func New(ctx context.Context, cfg config.Config) (*Clients, error) {
 	if cfg.Profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(cfg.Profile))
 	}
+	// A profile with mfa_serial assumes its role with an MFA code: asked
+	// for on the terminal when the caller can (ContextWithMFAPrompt), a
+	// clear error otherwise. The SDK caches the role's credentials, so the
+	// code is asked once per run.
+	prompt := mfaPromptFrom(ctx)
+	opts = append(opts, awsconfig.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+		serial := aws.ToString(o.SerialNumber)
+		o.TokenProvider = func() (string, error) {
+			if prompt == nil {
+				return "", fmt.Errorf("%w: the profile assumes role %s with MFA (mfa_serial %s) and there is no terminal to ask for the code; "+
+					"run orders in a terminal, or get temporary credentials first (`aws sts get-session-token --serial-number %s --token-code CODE`) "+
+					"and pass them in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN", ErrMFACodeNeeded, o.RoleARN, serial, serial)
+			}
+			return prompt(serial)
+		}
+	}))
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		var noProfile awsconfig.SharedConfigProfileNotExistError
@@ -151,6 +233,12 @@ func New(ctx context.Context, cfg config.Config) (*Clients, error) {
 			"or give your profile a region with `aws configure`" + profileHint(cfg) + "; or use --local to run against the built-in emulator"}
 	}
 	if err := checkCredentials(ctx, awsCfg); err != nil {
+		if errors.Is(err, ErrMFACodeNeeded) {
+			return nil, err
+		}
+		if p, ok := ssoProfile(awsCfg, err); ok {
+			return nil, &setupError{kind: ErrSSOExpired, fix: fmt.Sprintf("run `aws sso login --profile %s`, then try again", p), cause: err}
+		}
 		return nil, &setupError{kind: ErrNoCredentials, fix: "pass --profile NAME, set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, " +
 			"or run `aws configure`" + profileHint(cfg) + "; or use --local to run against the built-in emulator", cause: err}
 	}

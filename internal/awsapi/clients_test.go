@@ -12,7 +12,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/orders-dev/orders/internal/config"
 )
@@ -208,5 +211,48 @@ func TestNewFromAWSConfig(t *testing.T) {
 	}
 	if c.AWS.Retryer == nil || c.AWS.Retryer().MaxAttempts() != MaxAttempts {
 		t.Error("NewFromAWSConfig should install the retryer when none is set")
+	}
+}
+
+// Every service's throttling code in the list orders meets (SNS Throttled,
+// SQS RequestThrottled, IAM/STS Throttling, DynamoDB and Logs
+// ThrottlingException, Lambda TooManyRequestsException) is retried by the
+// retryer every client uses.
+func TestRetryerRetriesEveryServicesThrottleCode(t *testing.T) {
+	r := NewRetryer()
+	for _, code := range []string{"Throttled", "RequestThrottled", "Throttling", "ThrottlingException", "TooManyRequestsException"} {
+		if !r.IsErrorRetryable(&smithy.GenericAPIError{Code: code, Message: "Rate exceeded"}) {
+			t.Errorf("%s is not retried", code)
+		}
+	}
+	if r.IsErrorRetryable(&smithy.GenericAPIError{Code: "AccessDenied"}) {
+		t.Error("AccessDenied is retried")
+	}
+}
+
+// SNS answers a rate limit with ThrottledException (code Throttled, HTTP
+// 429), which the SDK models, so its catch-all for unmodeled 429s does not
+// retry it: the retryer must.
+func TestRetryerRetriesSNSThrottled(t *testing.T) {
+	isolate(t)
+	staticEnv(t)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(429)
+			w.Write([]byte(`<ErrorResponse><Error><Type>Sender</Type><Code>Throttled</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`))
+			return
+		}
+		w.Write([]byte(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`))
+	}))
+	defer srv.Close()
+	c := NewFromAWSConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	out, err := sns.NewFromConfig(c.AWS).Publish(context.Background(), &sns.PublishInput{TopicArn: aws.String("arn:aws:sns:us-east-1:123456789012:T"), Message: aws.String("m")})
+	if err != nil {
+		t.Fatalf("after two Throttled answers: %v", err)
+	}
+	if aws.ToString(out.MessageId) != "m-1" || calls.Load() != 3 {
+		t.Errorf("MessageId %q after %d calls, want m-1 after 3", aws.ToString(out.MessageId), calls.Load())
 	}
 }

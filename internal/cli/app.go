@@ -67,6 +67,9 @@ func (a *app) awsClients(ctx context.Context) (*awsapi.Clients, error) {
 	if f == nil {
 		f = a.realClients
 	}
+	if a.io.InTTY {
+		ctx = awsapi.ContextWithMFAPrompt(ctx, a.askMFACode)
+	}
 	c, closeFn, err := f(ctx, a.cfg)
 	if err != nil {
 		return nil, err

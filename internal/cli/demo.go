@@ -202,7 +202,9 @@ func (d *demo) send(ctx context.Context) {
 	}
 	d.heading("send the sample order " + string(ev))
 	fn := d.a.cfg.Names().Function
-	out, sendErr := invoke.Send(ctx, d.c.Lambda, fn, ev, false)
+	settle, wait := d.a.roleSettle(d.c)
+	out, sendErr := invoke.SendSettled(ctx, d.c.Lambda, fn, ev, false, settle)
+	wait.finish(sendErr)
 	// up has just deployed the configured threshold.
 	threshold := d.a.cfg.Threshold
 	doc := sendDoc{Command: "send", Function: fn, OK: sendErr == nil, Event: json.RawMessage(ev), Threshold: threshold, Outcome: out}

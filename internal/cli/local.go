@@ -20,6 +20,7 @@ import (
 	"github.com/orders-dev/orders/internal/awsapi"
 	"github.com/orders-dev/orders/internal/config"
 	"github.com/orders-dev/orders/internal/emulator"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
@@ -55,7 +56,13 @@ func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func
 	if region == "" {
 		region = localRegion
 	}
-	t := &localTarget{dataDir: cfg.DataDir}
+	// The realism profile of an emulator this process opens; a server
+	// already serving the data dir keeps its own.
+	profile, err := realism.FromEnv(os.LookupEnv)
+	if err != nil {
+		return nil, nil, usageErrorf("--local: %v", err)
+	}
+	t := &localTarget{dataDir: cfg.DataDir, realism: profile}
 	if err := t.find(ctx, ""); err != nil {
 		return nil, nil, err
 	}
@@ -68,6 +75,7 @@ func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func
 // emulator this process opened, if it did.
 type localTarget struct {
 	dataDir string
+	realism *realism.Profile // for an emulator this process opens (ORDERS_REALISM*)
 
 	mu   sync.Mutex
 	url  string
@@ -104,7 +112,7 @@ func (t *localTarget) find(ctx context.Context, failed string) error {
 				return nil
 			}
 		}
-		emu, err := emulator.Open(emulator.Options{DataDir: t.dataDir, Enforce: true, Logger: logger, Version: Version()})
+		emu, err := emulator.Open(emulator.Options{DataDir: t.dataDir, Enforce: true, Logger: logger, Version: Version(), Realism: t.realism})
 		if err == nil {
 			return t.serve(emu)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/orders-dev/orders/internal/emulator"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 )
 
 func newLocalCmd(a *app) *cobra.Command {
@@ -31,6 +33,8 @@ func newLocalServeCmd(a *app) *cobra.Command {
 		maxConc     int
 		noEnforce   bool
 		salvage     bool
+		realismMode string
+		realismCfg  = realism.DefaultConfig()
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -42,8 +46,18 @@ endpoint, for any AWS client: aws --endpoint-url, boto3, the SDKs, and orders it
 State lives in --data-dir (the same default as --local) and survives restarts; --in-memory
 keeps nothing. Requests signed with credentials the emulator issued (role sessions, IAM
 users' keys) are held to their IAM policies; any other keys act as the account's administrator.
-Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`,
+Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.
+
+--realism aws makes it as difficult as AWS, reproducibly: the delays AWS documents
+(a new role is not assumable by Lambda for ~8 s, IAM policy changes apply after ~5 s, a
+new function is Pending ~2 s and an update InProgress ~2 s, a table is CREATING/DELETING
+~3 s, a deleted queue lingers 60 s, SNS delivers in 50-500 ms, log events show up after
+2-5 s), each multiplied by --realism-scale. --fault-rate answers that share of API calls
+with the service's own throttling or 5xx error, chosen by --fault-seed (same seed, same
+calls: same faults). --local reads the same settings from ORDERS_REALISM,
+ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 		Example: `  orders local serve
+  orders local serve --in-memory --realism aws --realism-scale 0.05 --fault-rate 0.1 --fault-seed 7
   eval "$(orders local env)"; aws dynamodb list-tables
   orders --endpoint-url http://127.0.0.1:4566 up`,
 		Args: cobra.NoArgs,
@@ -64,11 +78,20 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 			if !inMemory && a.cfg.DataDir == "" {
 				return usageErrorf("--data-dir: no default data directory on this machine; set --data-dir or pass --in-memory")
 			}
+			mode, err := realism.ParseMode(realismMode)
+			if err != nil {
+				return usageErrorf("--realism: %v", err)
+			}
+			realismCfg.Mode = mode
+			profile, err := realism.New(realismCfg)
+			if err != nil {
+				return usageErrorf("%s: %v", realismFlag(err), err)
+			}
 			logger := slog.New(slog.NewTextHandler(a.io.ErrOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 			emu, err := emulator.Open(emulator.Options{
 				DataDir: a.cfg.DataDir, InMemory: inMemory, Account: account,
 				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger, Salvage: salvage,
-				Version: Version(),
+				Version: Version(), Realism: profile,
 			})
 			if err != nil {
 				return fmt.Errorf("local serve: %w", err)
@@ -93,6 +116,7 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 				where = "memory (nothing is kept)"
 			}
 			fmt.Fprintf(a.io.ErrOut, "orders emulator for account %s serving on %s, state in %s\n", emu.Account(), url, where)
+			fmt.Fprintf(a.io.ErrOut, "%s\n", profile)
 			// Each example works exactly as printed, on a machine with no
 			// AWS configuration at all (see endpointClients).
 			if !inMemory {
@@ -124,5 +148,25 @@ Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`
 	f.IntVar(&maxConc, "max-concurrency", 32, "warm instances per function")
 	f.BoolVar(&noEnforce, "no-enforce", false, "do not evaluate IAM for issued credentials")
 	f.BoolVar(&salvage, "salvage", false, "start over a damaged data dir: recover every intact record, keep damaged files as *.corrupt, report what was lost")
+	f.StringVar(&realismMode, "realism", "off", "off: instant, consistent answers; aws: AWS's documented delays (see above)")
+	f.Float64Var(&realismCfg.Scale, "realism-scale", 1, "multiply every realism delay (1 = AWS's typical values; 0.05 for tests)")
+	f.Float64Var(&realismCfg.FaultRate, "fault-rate", 0, "share of API calls (0-1) answered with the service's throttling or 5xx error")
+	f.Int64Var(&realismCfg.Seed, "fault-seed", 1, "seed of the injected faults and random delays (same seed, same calls: same faults)")
 	return cmd
+}
+
+// realismFlag names the flag a realism.Config error is about.
+func realismFlag(err error) string {
+	var ce *realism.ConfigError
+	if errors.As(err, &ce) {
+		switch ce.Setting {
+		case realism.SettingScale:
+			return "--realism-scale"
+		case realism.SettingFaultRate:
+			return "--fault-rate"
+		case realism.SettingSeed:
+			return "--fault-seed"
+		}
+	}
+	return "--realism"
 }

@@ -83,3 +83,19 @@ func (a *app) textWidth() int {
 	}
 	return ui.CheckWidth
 }
+
+// askMFACode asks on the terminal for the current code of the MFA device
+// serial, for a profile that assumes its role with MFA (mfa_serial), as
+// the aws CLI does.
+func (a *app) askMFACode(serial string) (string, error) {
+	fmt.Fprintf(a.io.ErrOut, "Enter MFA code for %s: ", serial)
+	line, err := bufio.NewReader(a.io.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read the MFA code: %w", err)
+	}
+	code := strings.TrimSpace(line)
+	if code == "" {
+		return "", errors.New("no MFA code given")
+	}
+	return code, nil
+}

@@ -239,7 +239,9 @@ func (a *app) sendOne(ctx context.Context, ev []byte, label string, withLogs boo
 		return err
 	}
 	fn := a.cfg.Names().Function
-	out, sendErr := invoke.Send(ctx, c.Lambda, fn, ev, withLogs)
+	settle, wait := a.roleSettle(c)
+	out, sendErr := invoke.SendSettled(ctx, c.Lambda, fn, ev, withLogs, settle)
+	wait.finish(sendErr)
 	threshold := ""
 	if sendErr == nil && !out.Notified && !out.Duplicate {
 		// Why it did not notify is the deployed threshold's doing: say which.

@@ -121,6 +121,9 @@ func (a *app) runVerify(ctx context.Context, thresholdGiven bool, opts verify.Op
 	if opts.Orders == "" {
 		opts.Orders = a.suggest("")
 	}
+	settle, wait := a.roleSettle(c)
+	opts.RoleSettle = settle
+	defer wait.finish(nil)
 	st := a.io.OutStyles()
 	var (
 		rep      verify.Reporter

@@ -28,7 +28,7 @@ type lambdaRoles struct{ iam *iam.Service }
 // its trust policy let lambda.amazonaws.com assume it.
 func (r lambdaRoles) LambdaCanAssume(ctx context.Context, account, roleARN string) (bool, error) {
 	info, ok := r.iam.Role(ctx, account, roleARN)
-	if !ok {
+	if !ok || !r.iam.RoleAssumable(account, roleARN) {
 		return false, nil
 	}
 	p, err := iampolicy.Parse(info.TrustPolicy)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,8 @@ import (
 	"github.com/orders-dev/orders/internal/emulator/iam"
 	"github.com/orders-dev/orders/internal/emulator/lambda"
 	"github.com/orders-dev/orders/internal/emulator/logs"
+	"github.com/orders-dev/orders/internal/emulator/realism"
+	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/sns"
 	"github.com/orders-dev/orders/internal/emulator/sqs"
 	"github.com/orders-dev/orders/internal/emulator/store"
@@ -69,9 +72,10 @@ type Options struct {
 	Region string
 	// Version is the orders version, reported by the health endpoint.
 	Version string
-	// Realism, when set, describes the active realism profile for the
-	// health endpoint (nil: none is active).
-	Realism func() any
+	// Realism is how much of AWS's difficulty the emulator reproduces:
+	// documented delays (on the Now clock) and injected throttling and 5xx
+	// faults. nil is off: instant, consistent answers.
+	Realism *realism.Profile
 }
 
 // Emulator is a running local AWS.
@@ -149,28 +153,28 @@ func (e *Emulator) start() error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if e.logs, logsErr = logs.New(st, logs.Options{}); logsErr != nil {
+		if e.logs, logsErr = logs.New(st, logs.Options{Now: e.opts.Now, Realism: e.opts.Realism}); logsErr != nil {
 			logsErr = fmt.Errorf("start logs: %w", logsErr)
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		eval := policyEvaluator{parsed: newPolicyCache()}
-		if e.sqs, queuesErr = sqs.New(st, sqs.Options{PolicyEvaluator: eval, Logger: log, DeletedCooldown: e.opts.SQSDeletedCooldown}); queuesErr != nil {
+		if e.sqs, queuesErr = sqs.New(st, sqs.Options{PolicyEvaluator: eval, Logger: log, DeletedCooldown: e.opts.SQSDeletedCooldown, Now: e.opts.Now, Realism: e.opts.Realism}); queuesErr != nil {
 			queuesErr = fmt.Errorf("start sqs: %w", queuesErr)
 			return
 		}
-		if e.sns, queuesErr = sns.New(st, sns.Options{Queues: e.sqs, Logger: log, SigningKeyBits: snsSigningKeyBits}); queuesErr != nil {
+		if e.sns, queuesErr = sns.New(st, sns.Options{Queues: e.sqs, Logger: log, SigningKeyBits: snsSigningKeyBits, Now: e.opts.Now, Realism: e.opts.Realism}); queuesErr != nil {
 			queuesErr = fmt.Errorf("start sns: %w", queuesErr)
 		}
 	}()
 	go func() {
 		defer wg.Done()
-		if e.ddb, ddbErr = dynamodb.New(st, dynamodb.Options{Logger: log}); ddbErr != nil {
+		if e.ddb, ddbErr = dynamodb.New(st, dynamodb.Options{Logger: log, Realism: e.opts.Realism}); ddbErr != nil {
 			ddbErr = fmt.Errorf("start dynamodb: %w", ddbErr)
 		}
 	}()
-	if e.iam, err = iam.New(st, iam.Options{}); err == nil {
+	if e.iam, err = iam.New(st, iam.Options{Now: e.opts.Now, Realism: e.opts.Realism}); err == nil {
 		if e.sts, err = sts.New(st, sts.Options{Roles: stsRoles{e.iam}, Users: e.iam, Now: e.opts.Now}); err != nil {
 			err = fmt.Errorf("start sts: %w", err)
 		}
@@ -196,6 +200,8 @@ func (e *Emulator) start() error {
 		Endpoint:       e.Endpoint,
 		MaxConcurrency: e.opts.MaxConcurrency,
 		Logger:         log,
+		Now:            e.opts.Now,
+		Realism:        e.opts.Realism,
 	}); err != nil {
 		return fmt.Errorf("start lambda: %w", err)
 	}
@@ -203,6 +209,16 @@ func (e *Emulator) start() error {
 	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region}
 	if e.opts.Enforce {
 		dopts.Authz = authz
+	}
+	if p := e.opts.Realism; p.Faulting() {
+		dopts.Fault = func(svc, op string) *service.Error {
+			// The SNS signing certificate is a file download, not an
+			// API call AWS throttles.
+			if svc == "sns" && strings.HasPrefix(op, "GET /") {
+				return nil
+			}
+			return p.Fault(svc, op)
+		}
 	}
 	d := dispatch.New(dopts)
 	e.iam.Register(d)

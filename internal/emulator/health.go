@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/orders-dev/orders/internal/emulator/realism"
 )
 
 // HealthPath is where an emulator introduces itself. It answers unsigned
@@ -34,8 +36,9 @@ type Health struct {
 	Services []string  `json:"services"`
 	Started  time.Time `json:"started"`
 	Uptime   float64   `json:"uptimeSeconds"`
-	// Realism is the active realism profile (Options.Realism), if any.
-	Realism any `json:"realism,omitempty"`
+	// Realism is the active realism profile (Options.Realism; mode off
+	// when none was given).
+	Realism *realism.Summary `json:"realism,omitempty"`
 }
 
 // services are the AWS services the emulator answers, by signing name.
@@ -65,9 +68,8 @@ func (e *Emulator) Health() Health {
 	if !e.opts.InMemory {
 		h.DataDir = absDir(e.opts.DataDir)
 	}
-	if e.opts.Realism != nil {
-		h.Realism = e.opts.Realism()
-	}
+	r := e.opts.Realism.Summary()
+	h.Realism = &r
 	return h
 }
 

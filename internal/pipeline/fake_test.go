@@ -86,6 +86,18 @@ type fakeAWS struct {
 	groups    map[string]*fakeGroup // name →
 	roles     map[string]*fakeRole  // name →
 	functions map[string]*fakeFunction
+
+	onCreateQueue func(*sqs.CreateQueueInput) // sees each CreateQueue's input
+	// queueLinger is how many GetQueueUrl calls still find a deleted
+	// queue, as SQS's do for up to 60 s; dying holds those left per name.
+	queueLinger int
+	dying       map[string]int
+	// staleTableTags is how many ListTagsOfResource calls still answer an
+	// empty tag set, as DynamoDB's may for a few seconds after tagging.
+	staleTableTags int
+	// hideFunctionTags makes GetFunction answer as to a caller without
+	// lambda:ListTags: no Tags, a TagsError instead.
+	hideFunctionTags bool
 }
 
 func newFakeAWS() *fakeAWS {
@@ -276,6 +288,10 @@ func (x fakeDynamo) ListTagsOfResource(_ context.Context, in *dynamodb.ListTagsO
 		return nil, tableNotFound()
 	}
 	out := &dynamodb.ListTagsOfResourceOutput{}
+	if x.f.staleTableTags > 0 {
+		x.f.staleTableTags--
+		return out, nil
+	}
 	for _, k := range sortedKeys(t.tags) {
 		out.Tags = append(out.Tags, dtypes.Tag{Key: aws.String(k), Value: aws.String(t.tags[k])})
 	}
@@ -483,6 +499,9 @@ func (x fakeSQS) CreateQueue(_ context.Context, in *sqs.CreateQueueInput, _ ...f
 	if err != nil {
 		return nil, err
 	}
+	if x.f.onCreateQueue != nil {
+		x.f.onCreateQueue(in)
+	}
 	name := aws.ToString(in.QueueName)
 	if q, ok := x.f.queues[name]; ok {
 		return &sqs.CreateQueueOutput{QueueUrl: aws.String(q.url)}, nil
@@ -502,7 +521,12 @@ func (x fakeSQS) GetQueueUrl(_ context.Context, in *sqs.GetQueueUrlInput, _ ...f
 	if err != nil {
 		return nil, err
 	}
-	q, ok := x.f.queues[aws.ToString(in.QueueName)]
+	name := aws.ToString(in.QueueName)
+	q, ok := x.f.queues[name]
+	if !ok && x.f.dying[name] > 0 {
+		x.f.dying[name]--
+		return &sqs.GetQueueUrlOutput{QueueUrl: aws.String(fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", fakeRegion, fakeAccount, name))}, nil
+	}
 	if !ok {
 		return nil, &qtypes.QueueDoesNotExist{Message: aws.String("The specified queue does not exist.")}
 	}
@@ -547,6 +571,12 @@ func (x fakeSQS) DeleteQueue(_ context.Context, in *sqs.DeleteQueueInput, _ ...f
 	for n, q := range x.f.queues {
 		if q.url == aws.ToString(in.QueueUrl) {
 			delete(x.f.queues, n)
+			if x.f.queueLinger > 0 {
+				if x.f.dying == nil {
+					x.f.dying = map[string]int{}
+				}
+				x.f.dying[n] = x.f.queueLinger
+			}
 			return &sqs.DeleteQueueOutput{}, nil
 		}
 	}
@@ -865,6 +895,12 @@ func (x fakeLambda) GetFunction(_ context.Context, in *lambda.GetFunctionInput, 
 		return nil, functionNotFound(aws.ToString(in.FunctionName))
 	}
 	c := fn.conf
+	if x.f.hideFunctionTags {
+		return &lambda.GetFunctionOutput{Configuration: &c, TagsError: &ltypes.TagsError{
+			ErrorCode: aws.String("AccessDeniedException"),
+			Message:   aws.String("User: arn:aws:iam::" + fakeAccount + ":user/tester is not authorized to perform: lambda:ListTags on resource: " + aws.ToString(c.FunctionArn)),
+		}}, nil
+	}
 	return &lambda.GetFunctionOutput{Configuration: &c, Tags: copyTags(fn.tags)}, nil
 }
 
@@ -947,8 +983,18 @@ func (x fakeLambda) TagResource(_ context.Context, in *lambda.TagResourceInput, 
 	return nil, functionNotFound(aws.ToString(in.Resource))
 }
 
-func (x fakeLambda) ListTags(context.Context, *lambda.ListTagsInput, ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
-	panic("ListTags: GetFunction returns the tags")
+func (x fakeLambda) ListTags(_ context.Context, in *lambda.ListTagsInput, _ ...func(*lambda.Options)) (*lambda.ListTagsOutput, error) {
+	err := x.f.call("ListTags")
+	defer x.f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range x.f.functions {
+		if aws.ToString(fn.conf.FunctionArn) == aws.ToString(in.Resource) {
+			return &lambda.ListTagsOutput{Tags: copyTags(fn.tags)}, nil
+		}
+	}
+	return nil, functionNotFound(aws.ToString(in.Resource))
 }
 
 func (x fakeLambda) Invoke(context.Context, *lambda.InvokeInput, ...func(*lambda.Options)) (*lambda.InvokeOutput, error) {

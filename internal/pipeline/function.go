@@ -44,6 +44,18 @@ func (s *Stack) readFunction(ctx context.Context, arn string) (functionState, er
 			st.arn = a
 		}
 	}
+	if out.TagsError != nil {
+		// GetFunction returns the tags only to a caller allowed
+		// lambda:ListTags, and a TagsError instead of them otherwise (Lambda
+		// API reference, GetFunction): no tags then means "not shown", not
+		// "untagged". Ask ListTags, whose refusal names what is missing.
+		tags, err := s.c.Lambda.ListTags(ctx, &lambda.ListTagsInput{Resource: &st.arn})
+		if err != nil {
+			return functionState{arn: arn}, fail("list tags of", "function", s.names.Function,
+				fmt.Errorf("%w (GetFunction withheld them: %s: %s)", err, aws.ToString(out.TagsError.ErrorCode), aws.ToString(out.TagsError.Message)))
+		}
+		st.tags = tags.Tags
+	}
 	return st, nil
 }
 

@@ -60,7 +60,8 @@ func (r *recorder) Done(step string, res StepResult) {
 // fastTimings keeps waits in tests to milliseconds.
 var fastTimings = timings{
 	waitMin: time.Millisecond, waitMax: 5 * time.Millisecond, waitTimeout: 5 * time.Second,
-	queueCooldown: 30 * time.Millisecond, progressEvery: 10 * time.Millisecond, iamRetry: time.Millisecond,
+	queueCooldown: 30 * time.Millisecond, queueRetry: time.Millisecond,
+	tagSettle: 20 * time.Millisecond, tagRetry: time.Millisecond, progressEvery: 10 * time.Millisecond, iamRetry: time.Millisecond,
 }
 
 func testConfig(mod ...func(*config.Config)) config.Config {

@@ -129,7 +129,7 @@ func (s *Stack) queuePolicyChanges(st queueState, url string, arns policies.ARNs
 }
 
 // upQueue creates the queue or converges it, and returns its URL.
-func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *StepResult) (url string, created bool, err error) {
+func (s *Stack) upQueue(ctx context.Context, read *future[queueState], arns policies.ARNs, res *StepResult) (url string, created bool, err error) {
 	st, err := read.get(ctx)
 	if err != nil {
 		return "", false, err
@@ -138,7 +138,7 @@ func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *Step
 	if st.exists {
 		return st.url, false, apply(ctx, res, s.queueChanges(st), "converge", "queue", s.names.Queue)
 	}
-	url, err = s.createQueue(ctx, res)
+	url, err = s.createQueue(ctx, arns, res)
 	if err != nil {
 		return "", false, err
 	}
@@ -146,17 +146,26 @@ func (s *Stack) upQueue(ctx context.Context, read *future[queueState], res *Step
 	return url, true, nil
 }
 
-// createQueue creates the queue encrypted and tagged. SQS refuses the name
-// of a queue deleted less than 60 s ago (QueueDeletedRecently): then it
-// waits out the cool-down, saying so, and tries again.
-func (s *Stack) createQueue(ctx context.Context, res *StepResult) (string, error) {
+// createQueue creates the queue encrypted, tagged and with its policy. The
+// policy goes in CreateQueue itself (the queue's ARN is known beforehand):
+// set later by SetQueueAttributes it takes effect only after a while ("can
+// take up to 60 seconds for most of the queue attributes to propagate",
+// SQS API reference, SetQueueAttributes), and SNS's deliveries in between
+// are refused. SQS refuses the name of a queue deleted less than 60 s ago
+// (QueueDeletedRecently): then it waits out the cool-down, saying so, and
+// tries again.
+func (s *Stack) createQueue(ctx context.Context, arns policies.ARNs, res *StepResult) (string, error) {
 	name := s.names.Queue
+	pol, err := policies.Render("queue", arns)
+	if err != nil {
+		return "", fmt.Errorf("render queue policy: %w", err)
+	}
 	in := &sqs.CreateQueueInput{
 		QueueName:  &name,
-		Attributes: map[string]string{attrSSE: "true"},
+		Attributes: map[string]string{attrSSE: "true", attrPolicy: string(pol)},
 		Tags:       s.stackTags(),
 	}
-	var giveUp time.Time
+	var start time.Time
 	for {
 		out, err := s.c.SQS.CreateQueue(ctx, in)
 		if err == nil {
@@ -166,61 +175,53 @@ func (s *Stack) createQueue(ctx context.Context, res *StepResult) (string, error
 			return "", fail("create", "queue", name, err)
 		}
 		now := time.Now()
-		if giveUp.IsZero() {
-			// We cannot know when the queue was deleted; a full cool-down
-			// from now is enough, and twice that is plainly something else.
-			giveUp = now.Add(2 * s.t.queueCooldown)
+		if start.IsZero() {
+			// We cannot know when the queue was deleted, so it asks again
+			// every queueRetry; twice the cool-down is plainly something
+			// else.
+			start = now
 			res.Details = append(res.Details, "waited out SQS's 60 s cool-down: a queue of this name was deleted recently")
-		} else if now.After(giveUp) {
-			return "", fail("create", "queue", name, err)
+		} else if now.Sub(start) > 2*s.t.queueCooldown {
+			return "", fail("create", "queue", name, fmt.Errorf("SQS still refuses the name after waiting %s, twice its 60 s cool-down; "+
+				"is something else deleting a queue of this name? (%w)", now.Sub(start).Round(time.Second), err))
 		}
-		if err := s.sleepWithProgress(ctx, s.t.queueCooldown,
-			"a queue named %s was deleted less than 60 s ago and SQS refuses the name until then; waiting (%s left)", name); err != nil {
-			return "", fail("create", "queue", name, err)
-		}
-	}
-}
-
-// sleepWithProgress waits d, reporting progress every progressEvery with
-// format filled with arg and the time left.
-func (s *Stack) sleepWithProgress(ctx context.Context, d time.Duration, format, arg string) error {
-	end := time.Now().Add(d)
-	for {
-		left := time.Until(end)
-		if left <= 0 {
-			return nil
-		}
-		progress(ctx, fmt.Sprintf(format, arg, left.Round(time.Second)))
-		t := time.NewTimer(min(left, s.t.progressEvery))
+		progress(ctx, fmt.Sprintf("a queue named %s was deleted less than 60 s ago and SQS refuses the name until then (AWS's rule); waiting (%s so far)",
+			name, now.Sub(start).Round(time.Second)))
+		t := time.NewTimer(s.t.queueRetry)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return "", fail("create", "queue", name, ctx.Err())
 		case <-t.C:
 		}
 	}
 }
 
-// upQueuePolicy sets the queue's policy, before the subscription exists, so
-// SNS may deliver from the first message.
+// upQueuePolicy puts back the policy of a queue that was already there,
+// before the subscription is checked, so SNS may deliver from the first
+// message; a queue made in this run got its policy from CreateQueue.
 func (s *Stack) upQueuePolicy(ctx context.Context, read *future[queueState], url string, queueCreated bool, arns policies.ARNs, res *StepResult) error {
+	if queueCreated {
+		// Part of making the queue, not a repair.
+		res.ARN, res.Outcome = arns.Queue, Created
+		return nil
+	}
 	st, err := read.get(ctx)
 	if err != nil {
 		return err
-	}
-	if queueCreated {
-		st = queueState{exists: true, url: url, arn: arns.Queue}
 	}
 	res.ARN = st.arn
 	changes, err := s.queuePolicyChanges(st, url, arns)
 	if err != nil {
 		return err
 	}
-	if queueCreated {
-		// Part of making the queue, not a repair.
-		res.Outcome = Created
+	if err := apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue); err != nil {
+		return err
 	}
-	return apply(ctx, res, changes, "converge", "policy of queue", s.names.Queue)
+	if len(changes) > 0 {
+		res.Details = append(res.Details, "SQS may take up to 60 s to apply a changed policy to SNS's deliveries")
+	}
+	return nil
 }
 
 func (s *Stack) destroyQueue(ctx context.Context, arn string, res *StepResult) error {
@@ -245,5 +246,43 @@ func (s *Stack) destroyQueue(ctx context.Context, arn string, res *StepResult) e
 		return fail("delete", "queue", name, err)
 	}
 	res.Outcome = Deleted
+	return s.waitQueueGone(ctx)
+}
+
+// waitQueueGone polls GetQueueUrl until SQS says the queue does not exist.
+// "The deletion process takes up to 60 seconds" (SQS API reference,
+// DeleteQueue), and until then GetQueueUrl still finds it: an up that
+// followed at once would take the dying queue for the stack's and
+// subscribe to it. As with the table, destroy returns once it is gone.
+func (s *Stack) waitQueueGone(ctx context.Context) error {
+	name := s.names.Queue
+	deadline := time.Now().Add(s.t.waitTimeout)
+	delay := s.t.waitMin
+	what := "waiting for SQS to finish deleting queue " + name + " (up to 60 s)"
+	progress(ctx, what) // it is usually a long wait: say so at once
+	err := s.waiting(ctx, what, func() error {
+		for {
+			_, err := s.c.SQS.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
+			switch {
+			case queueMissing(err):
+				return nil
+			case err != nil:
+				return err
+			case time.Now().After(deadline):
+				return fmt.Errorf("still listed after %s", s.t.waitTimeout)
+			}
+			t := time.NewTimer(delay)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			delay = min(2*delay, s.t.waitMax)
+		}
+	})
+	if err != nil {
+		return fail("wait for deletion of", "queue", name, err)
+	}
 	return nil
 }

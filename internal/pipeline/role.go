@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -207,6 +208,36 @@ func (s *Stack) iamTags() []itypes.Tag {
 	return tags
 }
 
+// RoleChangedTagKey tags the role with when up last created or repaired it
+// (RFC 3339, UTC). IAM applies a change to the role's sessions only some
+// seconds later, so a command that sees the function refused a permission
+// soon after it sends the order again for a while instead of failing (see
+// invoke.RoleSettle).
+const RoleChangedTagKey = "orders:role-changed"
+
+func roleChangedTag(t time.Time) itypes.Tag {
+	return itypes.Tag{Key: aws.String(RoleChangedTagKey), Value: aws.String(t.UTC().Format(time.RFC3339))}
+}
+
+// RoleChanged returns when up last created or repaired the function's role,
+// as recorded on the role; the zero time when nothing is recorded or the
+// role cannot be read.
+func (s *Stack) RoleChanged(ctx context.Context) time.Time {
+	out, err := s.c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &s.names.Role})
+	if err != nil || out.Role == nil {
+		return time.Time{}
+	}
+	for _, t := range out.Role.Tags {
+		if aws.ToString(t.Key) == RoleChangedTagKey {
+			at, err := time.Parse(time.RFC3339, aws.ToString(t.Value))
+			if err == nil {
+				return at
+			}
+		}
+	}
+	return time.Time{}
+}
+
 // upRole creates the role with its inline policy, or converges both.
 func (s *Stack) upRole(ctx context.Context, read *future[roleState], arns policies.ARNs, res *StepResult) error {
 	name := s.names.Role
@@ -220,7 +251,14 @@ func (s *Stack) upRole(ctx context.Context, read *future[roleState], arns polici
 		if err != nil {
 			return err
 		}
-		return apply(ctx, res, changes, "converge", "role", name)
+		if err := apply(ctx, res, changes, "converge", "role", name); err != nil {
+			return err
+		}
+		if res.Outcome == Repaired {
+			_, err := s.c.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: &name, Tags: []itypes.Tag{roleChangedTag(time.Now())}})
+			return wrapErr(err, "record the change of", "role", name)
+		}
+		return nil
 	}
 	trust, function, err := roleDocs(arns)
 	if err != nil {
@@ -230,7 +268,7 @@ func (s *Stack) upRole(ctx context.Context, read *future[roleState], arns polici
 		RoleName:                 &name,
 		AssumeRolePolicyDocument: aws.String(string(trust)),
 		Description:              aws.String("orders: execution role of the " + s.names.Function + " Lambda function"),
-		Tags:                     s.iamTags(),
+		Tags:                     append(s.iamTags(), roleChangedTag(time.Now())),
 	}
 	if s.cfg.PermissionsBoundary != "" {
 		in.PermissionsBoundary = &s.cfg.PermissionsBoundary

@@ -40,19 +40,28 @@ type timings struct {
 	waitMin, waitMax time.Duration // SDK waiters' delays between polls
 	waitTimeout      time.Duration // longest an SDK waiter polls
 	queueCooldown    time.Duration // SQS refuses a deleted queue's name for 60 s
+	queueRetry       time.Duration // delay between CreateQueue calls while it does
+	tagSettle        time.Duration // how long an empty DynamoDB tag set is read again
+	tagRetry         time.Duration // delay between those reads
 	progressEvery    time.Duration // how often a long wait says how long is left
 	iamRetry         time.Duration // delay between tries while a new role cannot be assumed
 }
 
 var defaultTimings = timings{
 	// The SDK's TableExists waiter starts at 20 s; tables are usually ACTIVE
-	// within a few seconds, so poll every 1–5 s instead.
-	waitMin:       time.Second,
-	waitMax:       5 * time.Second,
+	// within a few seconds and functions within one or two, and up is
+	// only as fast as it notices, so poll every 250 ms at first and never
+	// less often than every second (a Describe/Get call a second is far
+	// below any of these APIs' limits).
+	waitMin:       250 * time.Millisecond,
+	waitMax:       time.Second,
 	waitTimeout:   10 * time.Minute,
 	queueCooldown: 61 * time.Second, // AWS says 60 s; one more to be on the safe side
+	queueRetry:    time.Second,
+	tagSettle:     5 * time.Second, // AWS: "a few seconds"
+	tagRetry:      500 * time.Millisecond,
 	progressEvery: 5 * time.Second,
-	iamRetry:      2 * time.Second,
+	iamRetry:      500 * time.Millisecond, // a new role is usually assumable within ~10 s
 }
 
 // New returns the stack described by cfg, reached through c. cfg must have

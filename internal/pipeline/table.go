@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -60,7 +61,37 @@ func (s *Stack) readTable(ctx context.Context, arn string) (tableState, error) {
 	return st, nil
 }
 
+// tableTags reads the table's tags. An empty set is read again for up to
+// tagSettle before it is believed: "If you issue a ListTagsOfResource
+// request immediately after a TagResource request, DynamoDB might return
+// your previous tag set, if there was one, or an empty tag set ... Wait for
+// a few seconds, and then try the ListTagsOfResource request again"
+// (DynamoDB API reference, TagResource). A table up has just made (tagged
+// in CreateTable) would otherwise read as drifted, or as someone else's to
+// destroy.
 func (s *Stack) tableTags(ctx context.Context, arn string) (map[string]string, error) {
+	deadline := time.Now().Add(s.t.tagSettle)
+	for try := 1; ; try++ {
+		tags, err := s.listTableTags(ctx, arn)
+		// At least tagTries reads, however slow each was.
+		if err != nil || len(tags) > 0 || (try >= tagTries && time.Now().After(deadline)) {
+			return tags, err
+		}
+		progress(ctx, "table "+s.names.Table+" reads with no tags: reading again, as DynamoDB shows new tags some seconds late")
+		t := time.NewTimer(s.t.tagRetry)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fail("list tags of", "table", s.names.Table, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// tagTries is the fewest reads of an empty tag set before it is believed.
+const tagTries = 3
+
+func (s *Stack) listTableTags(ctx context.Context, arn string) (map[string]string, error) {
 	tags := map[string]string{}
 	in := &dynamodb.ListTagsOfResourceInput{ResourceArn: &arn}
 	for {

@@ -103,7 +103,7 @@ func (s *Stack) Up(ctx context.Context, reporter Reporter) (Report, error) {
 			return err
 		}},
 		{name: StepQueue, resource: n.Queue, run: func(ctx context.Context, res *StepResult) (err error) {
-			queueURL, queueCreated, err = s.upQueue(ctx, rd.queue, res)
+			queueURL, queueCreated, err = s.upQueue(ctx, rd.queue, arns, res)
 			return err
 		}},
 		{name: StepQueuePolicy, resource: n.Queue, deps: []string{StepTopic, StepQueue}, run: func(ctx context.Context, res *StepResult) error {

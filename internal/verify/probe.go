@@ -79,7 +79,7 @@ func probeInvoke(ctx context.Context, e *env, low, high *probeOrder) Result {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", o, err))
 			continue
 		}
-		o.out, o.err = invoke.Send(ctx, e.lambda, e.names.Function, ev, false)
+		o.out, o.err = invoke.SendSettled(ctx, e.lambda, e.names.Function, ev, false, e.settle)
 		if o.err != nil {
 			r.Problems = append(r.Problems, fmt.Sprintf("%s: %v", o, o.err))
 			continue

@@ -79,6 +79,12 @@ func newProbeSub(ctx context.Context, e *env, ids ...string) (*probeSub, error) 
 		return nil, fmt.Errorf("create the probe's queue %s: %w", p.name, awsapi.ExplainAccessDenied(err))
 	}
 	p.url = aws.ToString(out.QueueUrl)
+	if err := waitQueueUsable(ctx, e, p); err != nil {
+		if probs := p.remove(ctx, e); len(probs) > 0 {
+			err = fmt.Errorf("%w; and %s", err, strings.Join(probs, "; "))
+		}
+		return nil, err
+	}
 	filter, _ := json.Marshal(map[string][]string{handler.OrderIDAttribute: ids})
 	sub, err := e.sns.Subscribe(ctx, &sns.SubscribeInput{
 		TopicArn: aws.String(e.arns.Topic), Protocol: aws.String("sqs"), Endpoint: aws.String(p.arn),
@@ -95,6 +101,32 @@ func newProbeSub(ctx context.Context, e *env, ids ...string) (*probeSub, error) 
 	p.sub = aws.ToString(sub.SubscriptionArn)
 	return p, nil
 }
+
+// waitQueueUsable waits until SQS answers for the probe's new queue:
+// "After you create a queue, you must wait at least one second after the
+// queue is created to be able to use the queue" (SQS API reference,
+// CreateQueue), and SNS's deliveries to it are lost until then.
+func waitQueueUsable(ctx context.Context, e *env, p *probeSub) error {
+	deadline := e.clock.Now().Add(e.pollTimeout)
+	for {
+		_, err := e.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+			QueueUrl: aws.String(p.url), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+		switch {
+		case err == nil:
+			return nil
+		case !notFound(err):
+			return fmt.Errorf("read the probe's new queue %s: %w", p.name, awsapi.ExplainAccessDenied(err))
+		case !e.clock.Now().Before(deadline):
+			return fmt.Errorf("the probe's new queue %s is still not usable after %s: %w", p.name, e.pollTimeout, err)
+		}
+		if err := e.clock.Sleep(ctx, queueUsableEvery); err != nil {
+			return fmt.Errorf("wait for the probe's new queue %s: %w", p.name, err)
+		}
+	}
+}
+
+// queueUsableEvery is how often waitQueueUsable asks.
+const queueUsableEvery = 250 * time.Millisecond
 
 // remove unsubscribes and deletes the probe's queue, even after a
 // cancellation (ctx's values only are used), and returns what failed.

@@ -40,6 +40,9 @@ type Options struct {
 	// Orders is how hints name the orders command, with the flags the run
 	// used ("orders --local --prefix dev-"); "" means "orders".
 	Orders string
+	// RoleSettle, when set, sends a probe order again while the function
+	// is refused a permission soon after up changed its role.
+	RoleSettle *invoke.RoleSettle
 }
 
 // DefaultPollTimeout is Options.PollTimeout's default.
@@ -128,6 +131,7 @@ type env struct {
 	pollTimeout time.Duration
 	pollEvery   time.Duration // between CloudWatch Logs searches
 
+	settle       *invoke.RoleSettle
 	stackMissing bool   // set by checkResources: no resource of the stack exists
 	orders       string // Options.Orders
 }
@@ -174,7 +178,7 @@ func newEnv(ctx context.Context, deps Deps, opts Options) (*env, error) {
 		status: deps.Stack.Status,
 		iam:    c.IAM, db: c.DynamoDB, sqs: c.SQS, sns: c.SNS, lambda: c.Lambda, logs: c.Logs,
 		clock: realClock{}, newID: newProbeID, pollTimeout: pollTimeout(opts), pollEvery: time.Second,
-		orders: ordersCommand(opts),
+		orders: ordersCommand(opts), settle: opts.RoleSettle,
 	}, nil
 }
 

@@ -43,6 +43,10 @@ type Options struct {
 	DefaultRegion string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Fault, when set, may fail a call before its handler runs (the
+	// realism profile's throttling and 5xx): it returns the error, in the
+	// service's own code and status, or nil to serve the call.
+	Fault func(service, operation string) *service.Error
 }
 
 type jsonService struct {
@@ -255,6 +259,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 		js.proto.WriteError(w, requestID, cerr)
 		return
 	}
+	if ferr := s.fault(js.name, op); ferr != nil {
+		js.proto.WriteError(w, requestID, ferr)
+		return
+	}
 	out, err := js.h.HandleJSON(call, body)
 	if err != nil {
 		s.logError(call, err)
@@ -294,6 +302,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 	call, cerr := s.newCall(r, qs.name, action, requestID, body)
 	if cerr != nil {
 		qs.proto.WriteError(w, requestID, cerr)
+		return
+	}
+	if ferr := s.fault(qs.name, action); ferr != nil {
+		qs.proto.WriteError(w, requestID, ferr)
 		return
 	}
 	out, herr := qs.h.HandleQuery(call, form)
@@ -338,10 +350,34 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *restServi
 		protocol.WriteRESTError(w, requestID, cerr)
 		return
 	}
+	if ferr := s.fault(rs.name, restOperation(r)); ferr != nil {
+		protocol.WriteRESTError(w, requestID, ferr)
+		return
+	}
 	r2 := r.WithContext(service.WithCall(r.Context(), call))
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
 	rs.h.ServeHTTP(w, r2)
+}
+
+// fault asks Options.Fault about a call that has been identified and
+// authenticated, just before its handler would run.
+func (s *Server) fault(svc, op string) *service.Error {
+	if s.opts.Fault == nil {
+		return nil
+	}
+	return s.opts.Fault(svc, op)
+}
+
+// restOperation names a REST call by method and path with the resource
+// name left out (GET /2015-03-31/functions/*/configuration), so every call
+// of one operation counts as the same operation whatever it names.
+func restOperation(r *http.Request) string {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) > 2 {
+		parts[2] = "*"
+	}
+	return r.Method + " /" + strings.Join(parts, "/")
 }
 
 func (s *Server) logError(call *service.Call, err error) {

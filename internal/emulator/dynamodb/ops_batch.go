@@ -43,7 +43,7 @@ func (s *Service) batchTables(call *service.Call, action string, names []string)
 		}
 		tables = append(tables, nil)
 		t, err := s.lookup(call.Region, name)
-		if err != nil {
+		if err != nil || s.activeOrNotFound(call, t) != nil {
 			return nil, errResourceNotFound
 		}
 		tables[len(tables)-1] = t

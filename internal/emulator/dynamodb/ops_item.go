@@ -121,7 +121,7 @@ func (s *Service) putItem(call *service.Call, body []byte) (any, error) {
 		errs = append(errs, violation{"item", "null", "Member must not be null"})
 	}
 	in.validate(&errs)
-	t, _, err := s.authorizedTable(call, in.TableName, errs...)
+	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func (s *Service) getItem(call *service.Call, body []byte) (any, error) {
 		errs = append(errs, violation{"key", "null", "Member must not be null"})
 	}
 	errs.capacity(in.ReturnConsumedCapacity)
-	t, _, err := s.authorizedTable(call, in.TableName, errs...)
+	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +291,7 @@ func (s *Service) deleteItem(call *service.Call, body []byte) (any, error) {
 		errs = append(errs, violation{"key", "null", "Member must not be null"})
 	}
 	in.validate(&errs)
-	t, _, err := s.authorizedTable(call, in.TableName, errs...)
+	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +362,7 @@ func (s *Service) updateItem(call *service.Call, body []byte) (any, error) {
 		errs = append(errs, violation{"key", "null", "Member must not be null"})
 	}
 	in.validate(&errs)
-	t, _, err := s.authorizedTable(call, in.TableName, errs...)
+	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ func (s *Service) query(call *service.Call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, _, err := s.authorizedTable(call, in.TableName, in.violations()...)
+	t, _, err := s.itemTable(call, in.TableName, in.violations()...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Service) scan(call *service.Call, body []byte) (any, error) {
 	if in.Segment != nil && (*in.Segment < 0 || *in.Segment > 999999) {
 		errs = append(errs, violation{"segment", quoted(strconv.FormatInt(*in.Segment, 10)), "Member must have value between 0 and 999999"})
 	}
-	t, _, err := s.authorizedTable(call, in.TableName, errs...)
+	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -82,7 +83,7 @@ func (s *Service) createTable(call *service.Call, body []byte) (any, error) {
 	for {
 		key := tableKey(call.Region, name)
 		s.mu.Lock()
-		if s.tables[key] != nil {
+		if _, deleting := s.gone.get(key, call.Now); s.tables[key] != nil || deleting {
 			s.mu.Unlock()
 			return nil, errInUse("Table already exists: %s", name)
 		}
@@ -99,6 +100,7 @@ func (s *Service) createTable(call *service.Call, body []byte) (any, error) {
 			continue
 		}
 		t := newTable(meta, s.st)
+		t.times.activeAt = call.Now.Add(s.opts.Realism.Delay(realism.DynamoDBCreateTable))
 		t.mu.Lock()
 		seq := t.log.append(store.Put(tablesBucket, t.key, marshalJSON(meta)))
 		t.createdSeq = seq
@@ -245,8 +247,11 @@ func (s *Service) describeTable(call *service.Call, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	t, _, err := s.authorizedTable(call, in.TableName)
+	t, name, err := s.authorizedTable(call, in.TableName)
 	if err != nil {
+		if desc, deleting := s.gone.get(tableKey(call.Region, name), call.Now); deleting && name != "" {
+			return map[string]any{"Table": desc}, nil
+		}
 		return nil, err
 	}
 	t.mu.RLock()
@@ -254,7 +259,7 @@ func (s *Service) describeTable(call *service.Call, body []byte) (any, error) {
 		t.mu.RUnlock()
 		return nil, errTableNotFound(t.name)
 	}
-	desc := t.describeLocked("ACTIVE")
+	desc := t.describeLocked(t.statusLocked(call.Now))
 	seq := t.log.observed()
 	t.mu.RUnlock()
 	if err := t.log.wait(seq); err != nil {
@@ -270,6 +275,10 @@ func (s *Service) deleteTable(call *service.Call, body []byte) (any, error) {
 	}
 	t, name, err := s.authorizedTable(call, in.TableName)
 	if err != nil {
+		// "If table is already in the DELETING state, no error is returned."
+		if desc, deleting := s.gone.get(tableKey(call.Region, name), call.Now); deleting && name != "" {
+			return map[string]any{"TableDescription": desc}, nil
+		}
 		return nil, err
 	}
 	s.mu.Lock()
@@ -278,6 +287,11 @@ func (s *Service) deleteTable(call *service.Call, body []byte) (any, error) {
 		t.mu.Unlock()
 		s.mu.Unlock()
 		return nil, errTableNotFound(name)
+	}
+	if err := t.notActiveLocked(call.Now); err != nil {
+		t.mu.Unlock()
+		s.mu.Unlock()
+		return nil, err
 	}
 	if t.meta.DeletionProtection {
 		t.mu.Unlock()
@@ -290,6 +304,9 @@ func (s *Service) deleteTable(call *service.Call, body []byte) (any, error) {
 	t.mu.Unlock()
 	delete(s.tables, t.key)
 	s.deleting[t.key] = t
+	if d := s.opts.Realism.Delay(realism.DynamoDBDeleteTable); d > 0 {
+		s.gone.add(t.key, desc, call.Now.Add(d))
+	}
 	s.mu.Unlock()
 
 	err = t.log.wait(seq)
@@ -347,6 +364,7 @@ func (s *Service) listTables(call *service.Call, body []byte) (any, error) {
 		}
 	}
 	s.mu.RUnlock()
+	names = append(names, s.gone.names(call.Region, call.Now)...)
 	// A table is listed once its creation is durable.
 	for _, t := range tables {
 		if err := t.log.wait(t.createdSeq); err != nil {
@@ -423,6 +441,10 @@ func (s *Service) updateTable(call *service.Call, body []byte) (any, error) {
 	if t.deleted {
 		t.mu.Unlock()
 		return nil, errTableNotFound(name)
+	}
+	if err := t.notActiveLocked(call.Now); err != nil {
+		t.mu.Unlock()
+		return nil, err
 	}
 	m := t.meta // changes are applied to a copy, kept only if valid
 	mode := m.BillingMode

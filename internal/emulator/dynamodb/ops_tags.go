@@ -5,6 +5,7 @@ import (
 	"sort"
 	"unicode/utf8"
 
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -77,7 +78,7 @@ func (s *Service) tagResource(call *service.Call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, t.changeTags(func(tags []tag) ([]tag, error) {
+	return nil, t.changeTags(call, s.opts.Realism, func(tags []tag) ([]tag, error) {
 		for _, nt := range in.Tags {
 			replaced := false
 			for i := range tags {
@@ -117,7 +118,7 @@ func (s *Service) untagResource(call *service.Call, body []byte) (any, error) {
 	for _, k := range in.TagKeys {
 		drop[k] = true
 	}
-	return nil, t.changeTags(func(tags []tag) ([]tag, error) {
+	return nil, t.changeTags(call, s.opts.Realism, func(tags []tag) ([]tag, error) {
 		out := tags[:0]
 		for _, tg := range tags {
 			if !drop[tg.Key] {
@@ -129,7 +130,7 @@ func (s *Service) untagResource(call *service.Call, body []byte) (any, error) {
 }
 
 // changeTags applies fn to a copy of the table's tags and persists them.
-func (t *table) changeTags(fn func([]tag) ([]tag, error)) error {
+func (t *table) changeTags(call *service.Call, p *realism.Profile, fn func([]tag) ([]tag, error)) error {
 	t.mu.Lock()
 	if t.deleted {
 		t.mu.Unlock()
@@ -140,6 +141,7 @@ func (t *table) changeTags(fn func([]tag) ([]tag, error)) error {
 		t.mu.Unlock()
 		return err
 	}
+	t.tagsChangedLocked(p, call.Now, t.meta.Tags)
 	t.meta.Tags = tags
 	seq := t.log.append(store.Put(tablesBucket, t.key, marshalJSON(t.meta)))
 	t.mu.Unlock()
@@ -164,7 +166,7 @@ func (s *Service) listTagsOfResource(call *service.Call, body []byte) (any, erro
 		return nil, err
 	}
 	t.mu.RLock()
-	tags := append([]tag(nil), t.meta.Tags...)
+	tags := t.visibleTagsLocked(call.Now)
 	seq := t.log.observed()
 	t.mu.RUnlock()
 	if err := t.log.wait(seq); err != nil {

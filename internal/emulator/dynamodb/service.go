@@ -10,6 +10,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -25,6 +26,8 @@ const (
 type Options struct {
 	// Logger receives store-load warnings; nil discards them.
 	Logger *slog.Logger
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the DynamoDB emulator; safe for concurrent use.
@@ -37,6 +40,8 @@ type Service struct {
 	// deleting holds tables whose DeleteTable is not yet durable, so a
 	// CreateTable of the same name waits instead of racing the bucket drop.
 	deleting map[string]*table
+	// gone holds deleted tables while they are DELETING (realism).
+	gone deletingTables
 }
 
 // New loads every table and item from st.
@@ -207,7 +212,7 @@ func (s *Service) authorizedTable(call *service.Call, raw *string, errs ...viola
 	}
 	t, err := s.lookup(call.Region, name)
 	if err != nil {
-		return nil, "", err
+		return nil, name, err // the name, for a table that is DELETING
 	}
 	return t, name, nil
 }

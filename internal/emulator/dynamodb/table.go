@@ -80,6 +80,7 @@ type table struct {
 	index   keyIndex
 	bytes   int64
 	deleted bool
+	times   tableTimes // realism: CREATING, stale tags
 
 	log *commitLog
 	// createdSeq is the log entry that created the table (0 when it was

@@ -109,6 +109,7 @@ func (s *Service) mutatePolicy(arn string, change func(p *managedPolicy) error) 
 	}
 	s.mu.Lock()
 	s.policies[key] = p
+	s.changedLocked()
 	s.mu.Unlock()
 	return p, nil
 }
@@ -181,6 +182,7 @@ func (s *Service) createPolicy(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	s.policies[key] = p
+	s.changedLocked()
 	s.mu.Unlock()
 	return policyResult{s.policyOut(p, true)}, nil
 }
@@ -223,6 +225,7 @@ func (s *Service) deletePolicy(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	delete(s.policies, key)
+	s.changedLocked()
 	s.mu.Unlock()
 	return nil, nil
 }

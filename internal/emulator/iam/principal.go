@@ -60,7 +60,8 @@ func parseEntityARN(arn, kind string) (account, name string, ok bool) {
 
 // principalEntity finds the role or user whose policies apply to a caller:
 // a role session (arn:aws:sts::A:assumed-role/R/S), a role or a user.
-func (s *Service) principalEntity(principalARN string) (ps *policySet, boundaryARN string, kind string, ok bool) {
+// v is the state to look in (nil: the current one).
+func (s *Service) principalEntity(v *view, principalARN string) (ps *policySet, boundaryARN string, kind string, ok bool) {
 	f := strings.SplitN(principalARN, ":", 6)
 	if len(f) != 6 || f[0] != "arn" {
 		return nil, "", "", false
@@ -72,17 +73,17 @@ func (s *Service) principalEntity(principalARN string) (ps *policySet, boundaryA
 		if !found {
 			return nil, "", "", false
 		}
-		if r := s.lookupRole(account, roleName); r != nil {
+		if r := s.roleIn(v, account, roleName); r != nil {
 			return &r.policySet, r.Boundary, "role", true
 		}
 	case f[2] == "iam" && strings.HasPrefix(res, "role/"):
 		_, name, _ := parseEntityARN(principalARN, "role/")
-		if r := s.lookupRole(account, name); r != nil && sameEntityARN(r.ARN, principalARN) {
+		if r := s.roleIn(v, account, name); r != nil && sameEntityARN(r.ARN, principalARN) {
 			return &r.policySet, r.Boundary, "role", true
 		}
 	case f[2] == "iam" && strings.HasPrefix(res, "user/"):
 		_, name, _ := parseEntityARN(principalARN, "user/")
-		if u := s.lookupUser(account, name); u != nil && sameEntityARN(u.ARN, principalARN) {
+		if u := s.userIn(v, account, name); u != nil && sameEntityARN(u.ARN, principalARN) {
 			return &u.policySet, u.Boundary, "user", true
 		}
 	}
@@ -98,16 +99,24 @@ var denyEverything = &iampolicy.Policy{Version: iampolicy.Version2012}
 // a caller: for arn:aws:sts::A:assumed-role/R/S and arn:aws:iam::A:role/R the
 // role's, for arn:aws:iam::A:user/U the user's. ok is false when no such
 // role or user exists (a session of a deleted role has no permissions).
+//
+// With a realism profile these are the policies as they were
+// realism.IAMPolicyPropagation ago: changes reach role sessions and users
+// only then.
 func (s *Service) PrincipalPolicies(_ context.Context, principalARN string) (identity []iampolicy.NamedPolicy, boundary *iampolicy.NamedPolicy, ok bool) {
-	ps, boundaryARN, _, ok := s.principalEntity(principalARN)
+	var v *view
+	if w, lagging := s.visible(s.now()); lagging {
+		v = &w
+	}
+	ps, boundaryARN, _, ok := s.principalEntity(v, principalARN)
 	if !ok {
 		return nil, nil, false
 	}
-	identity, boundary = s.entityPolicies(ps, boundaryARN)
+	identity, boundary = s.entityPolicies(v, ps, boundaryARN)
 	return identity, boundary, true
 }
 
-func (s *Service) entityPolicies(ps *policySet, boundaryARN string) ([]iampolicy.NamedPolicy, *iampolicy.NamedPolicy) {
+func (s *Service) entityPolicies(v *view, ps *policySet, boundaryARN string) ([]iampolicy.NamedPolicy, *iampolicy.NamedPolicy) {
 	names := make([]string, 0, len(ps.parsed))
 	for n := range ps.parsed {
 		names = append(names, n)
@@ -118,18 +127,18 @@ func (s *Service) entityPolicies(ps *policySet, boundaryARN string) ([]iampolicy
 		identity = append(identity, iampolicy.NamedPolicy{ID: n, Policy: ps.parsed[n]})
 	}
 	for _, arn := range ps.Attached {
-		if p := s.policyByARN(arn); p != nil {
-			if v := p.defaultVersion(); v.parsed != nil {
-				identity = append(identity, iampolicy.NamedPolicy{ID: p.ARN, Policy: v.parsed})
+		if p := s.policyIn(v, arn); p != nil {
+			if pv := p.defaultVersion(); pv.parsed != nil {
+				identity = append(identity, iampolicy.NamedPolicy{ID: p.ARN, Policy: pv.parsed})
 			}
 		}
 	}
 	var boundary *iampolicy.NamedPolicy
 	if boundaryARN != "" {
 		boundary = &iampolicy.NamedPolicy{ID: boundaryARN, Policy: denyEverything}
-		if p := s.policyByARN(boundaryARN); p != nil {
-			if v := p.defaultVersion(); v.parsed != nil {
-				boundary.Policy = v.parsed
+		if p := s.policyIn(v, boundaryARN); p != nil {
+			if pv := p.defaultVersion(); pv.parsed != nil {
+				boundary.Policy = pv.parsed
 			}
 		}
 	}
@@ -161,9 +170,31 @@ func (s *Service) ResolveAccessKey(_ context.Context, akid string) (p service.Pr
 // Resolve implements dispatch.IdentityResolver for IAM users' access keys
 // (they have no session token and do not expire), so the wiring can chain it
 // with STS's resolver.
+//
+// A key still propagating (realism.IAMAccessKeyPropagation) is claimed
+// with a session token no client sends, so its requests are refused the way
+// AWS refuses a key it does not know yet (InvalidClientTokenId /
+// UnrecognizedClientException), never served as the administrator.
 func (s *Service) Resolve(ctx context.Context, akid string) (service.Principal, string, string, time.Time, bool) {
 	p, secret, ok := s.ResolveAccessKey(ctx, akid)
+	if ok && s.keyPropagating(s.keyCreated(akid)) {
+		return p, secret, "not-yet-propagated-" + newSecret(), time.Time{}, true
+	}
 	return p, secret, "", time.Time{}, ok
+}
+
+// keyCreated is when the live access key akid was created (zero if none).
+func (s *Service) keyCreated(akid string) time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if u := s.users[s.keys[akid]]; u != nil {
+		for _, k := range u.Keys {
+			if k.ID == akid {
+				return k.Created
+			}
+		}
+	}
+	return time.Time{}
 }
 
 // UserID returns the unique id (AIDA...) of the IAM user with this ARN, for

@@ -54,6 +54,7 @@ func (s *Service) mutateRole(account, name string, change func(r *role) error) (
 	}
 	s.mu.Lock()
 	s.roles[key] = r
+	s.changedLocked()
 	s.mu.Unlock()
 	return r, nil
 }
@@ -143,6 +144,7 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	s.roles[key] = r
+	s.changedLocked()
 	s.mu.Unlock()
 	return roleResult{roleOut(r, true)}, nil
 }
@@ -182,6 +184,7 @@ func (s *Service) deleteRole(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	delete(s.roles, key)
+	s.changedLocked()
 	s.mu.Unlock()
 	return nil, nil
 }

@@ -9,6 +9,7 @@ package iam
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"sort"
 	"sync"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 	"github.com/orders-dev/orders/internal/iampolicy"
@@ -36,6 +38,8 @@ const (
 type Options struct {
 	// Now is the clock for timestamps; default time.Now.
 	Now func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the IAM emulator. It is safe for concurrent use.
@@ -55,6 +59,10 @@ type Service struct {
 	awsPolicies map[string]*managedPolicy // AWS managed, by lower-case ARN
 	keys        map[string]string         // access key id -> entityKey of its user
 	deletedKeys map[string]string         // access key id -> ARN of the user it belonged to
+
+	realism  *realism.Profile
+	baseView view   // the state as loaded: visible from the start
+	views    []view // under mu: see changedLocked
 }
 
 type handler func(s *Service, call *service.Call, f form) (any, error)
@@ -122,7 +130,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 		opts.Now = time.Now
 	}
 	s := &Service{
-		st: st, now: opts.Now,
+		st: st, now: opts.Now, realism: opts.Realism,
 		roles: map[string]*role{}, users: map[string]*user{},
 		policies: map[string]*managedPolicy{}, keys: map[string]string{}, deletedKeys: map[string]string{},
 	}
@@ -134,6 +142,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load iam state: %w", err)
 	}
+	s.baseView = view{roles: maps.Clone(s.roles), users: maps.Clone(s.users), policies: maps.Clone(s.policies)}
 	return s, nil
 }
 

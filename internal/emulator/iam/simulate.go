@@ -159,11 +159,11 @@ func (s *Service) simulatePrincipalPolicy(call *service.Call, f form) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	ps, boundaryARN, kind, ok := s.principalEntity(source)
+	ps, boundaryARN, kind, ok := s.principalEntity(nil, source)
 	if !ok || strings.Contains(source, ":assumed-role/") {
 		return nil, noSuchEntity("PolicySourceArn %s does not identify an existing user or role.", source)
 	}
-	identity, boundary := s.entityPolicies(ps, boundaryARN)
+	identity, boundary := s.entityPolicies(nil, ps, boundaryARN)
 	for _, np := range identity {
 		src := simSource{id: np.ID, policy: np.Policy}
 		if doc, inline := ps.Inline[np.ID]; inline {

@@ -88,6 +88,7 @@ func (s *Service) mutateUserWith(account, name string, change func(u *user) ([]s
 	if publish != nil {
 		publish(u)
 	}
+	s.changedLocked()
 	s.mu.Unlock()
 	return u, nil
 }
@@ -136,6 +137,7 @@ func (s *Service) createUser(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	s.users[key] = u
+	s.changedLocked()
 	s.mu.Unlock()
 	return userResult{userOut(u, true)}, nil
 }
@@ -194,6 +196,7 @@ func (s *Service) deleteUser(call *service.Call, f form) (any, error) {
 	}
 	s.mu.Lock()
 	delete(s.users, key)
+	s.changedLocked()
 	s.mu.Unlock()
 	return nil, nil
 }

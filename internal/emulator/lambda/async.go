@@ -246,6 +246,7 @@ func (a *asyncRunner) attempt(ev *queuedEvent, endpoint string) (attemptOutcome,
 	if fn == nil {
 		return attemptGone, ""
 	}
+	fn.settle(s.now()) // an update whose InProgress window is over applies now
 	rec := fn.rec.Load()
 	res, err := s.execute(a.ctx, fn, rec, &invocation{
 		id:      ev.RequestID,

@@ -203,11 +203,12 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 		return 0, nil, service.Internal(err)
 	}
 	fn := s.newFunction(rec)
+	fn.created(s.opts.Realism, call.Now)
 	s.mu.Lock()
 	s.functions[rec.key()] = fn
 	s.mu.Unlock()
 	s.prepareCode(rec.CodeSha256, in.Code.ZipFile)
-	return http.StatusCreated, rec.configuration(), nil
+	return http.StatusCreated, fn.withState(rec.configuration(), call.Now), nil
 }
 
 // prepareCode unpacks new code in the background, so the first invoke
@@ -269,7 +270,7 @@ type codeLocation struct {
 }
 
 func (s *Service) getFunction(call *service.Call, name, qualifier string) (int, any, error) {
-	_, rec, err := s.lookup(call, name)
+	fn, rec, err := s.lookup(call, name)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -277,7 +278,7 @@ func (s *Service) getFunction(call *service.Call, name, qualifier string) (int, 
 		return 0, nil, err
 	}
 	return http.StatusOK, getFunctionOutput{
-		Configuration: rec.configuration(),
+		Configuration: fn.withState(rec.configuration(), call.Now),
 		Code: codeLocation{
 			RepositoryType: "S3",
 			Location:       call.Endpoint + "/2015-03-31/functions/" + url.PathEscape(rec.Name) + "/code",
@@ -287,14 +288,14 @@ func (s *Service) getFunction(call *service.Call, name, qualifier string) (int, 
 }
 
 func (s *Service) getFunctionConfiguration(call *service.Call, name, qualifier string) (int, any, error) {
-	_, rec, err := s.lookup(call, name)
+	fn, rec, err := s.lookup(call, name)
 	if err != nil {
 		return 0, nil, err
 	}
 	if err := checkQualifier(rec.arn(), qualifier); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rec.configuration(), nil
+	return http.StatusOK, fn.withState(rec.configuration(), call.Now), nil
 }
 
 func (s *Service) downloadCode(w http.ResponseWriter, call *service.Call, name string) (int, any, error) {
@@ -344,11 +345,13 @@ func (s *Service) listFunctions(call *service.Call, q url.Values) (int, any, err
 	}
 	s.mu.RLock()
 	byName := map[string]*record{}
+	fns := map[string]*function{}
 	prefix := call.Region + "/"
 	for k, fn := range s.functions {
 		if strings.HasPrefix(k, prefix) {
 			rec := fn.rec.Load()
 			byName[rec.Name] = rec
+			fns[rec.Name] = fn
 		}
 	}
 	s.mu.RUnlock()
@@ -361,7 +364,7 @@ func (s *Service) listFunctions(call *service.Call, q url.Values) (int, any, err
 			out.NextMarker = base64.RawURLEncoding.EncodeToString([]byte(out.Functions[len(out.Functions)-1].FunctionName))
 			break
 		}
-		out.Functions = append(out.Functions, byName[name].configuration())
+		out.Functions = append(out.Functions, fns[name].withState(byName[name].configuration(), call.Now))
 	}
 	return http.StatusOK, out, nil
 }
@@ -548,6 +551,9 @@ func (s *Service) update(fn *function, revision *string, dryRun bool, now time.T
 	if fn.deleted {
 		return 0, nil, notFound(cur.arn())
 	}
+	if err := fn.busy(now, cur.arn()); err != nil {
+		return 0, nil, err
+	}
 	if err := checkRevision(cur, revision); err != nil {
 		return 0, nil, err
 	}
@@ -578,9 +584,9 @@ func (s *Service) update(fn *function, revision *string, dryRun bool, now time.T
 		return 0, nil, service.Internal(err)
 	}
 	fn.rec.Store(rec)
-	fn.pool.reconfigure(rec)
+	fn.updated(s.opts.Realism, now, rec)
 	if newZip != nil && rec.CodeSha256 != cur.CodeSha256 {
 		s.prepareCode(rec.CodeSha256, newZip)
 	}
-	return http.StatusOK, rec.configuration(), nil
+	return http.StatusOK, fn.withState(rec.configuration(), now), nil
 }

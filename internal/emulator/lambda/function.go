@@ -61,6 +61,7 @@ type function struct {
 	rec     atomic.Pointer[record]
 	pool    *pool
 	deleted bool // under mu
+	life    lifecycle
 }
 
 // configuration is Lambda's FunctionConfiguration as the SDKs parse it.
@@ -81,12 +82,17 @@ type configuration struct {
 	TracingConfig    tracingConfig        `json:"TracingConfig"`
 	RevisionID       string               `json:"RevisionId"`
 	State            string               `json:"State"`
-	LastUpdateStatus string               `json:"LastUpdateStatus"`
-	PackageType      string               `json:"PackageType"`
-	Architectures    []string             `json:"Architectures"`
-	EphemeralStorage ephemeralStorage     `json:"EphemeralStorage"`
-	SnapStart        snapStart            `json:"SnapStart"`
-	LoggingConfig    loggingConfig        `json:"LoggingConfig"`
+	StateReason      string               `json:"StateReason,omitempty"`
+	StateReasonCode  string               `json:"StateReasonCode,omitempty"`
+	LastUpdateStatus string               `json:"LastUpdateStatus,omitempty"`
+	// LastUpdateStatusReason(Code) explain an update in progress (realism).
+	LastUpdateStatusReason     string           `json:"LastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string           `json:"LastUpdateStatusReasonCode,omitempty"`
+	PackageType                string           `json:"PackageType"`
+	Architectures              []string         `json:"Architectures"`
+	EphemeralStorage           ephemeralStorage `json:"EphemeralStorage"`
+	SnapStart                  snapStart        `json:"SnapStart"`
+	LoggingConfig              loggingConfig    `json:"LoggingConfig"`
 }
 
 type environmentResponse struct {

@@ -28,6 +28,11 @@ func (s *Service) invoke(w http.ResponseWriter, r *http.Request, call *service.C
 	if err := checkQualifier(rec.arn(), r.URL.Query().Get("Qualifier")); err != nil {
 		return 0, nil, err
 	}
+	// "Lambda does not invoke a function during pending state"; during an
+	// update it runs the previous code and configuration (fn.settle).
+	if pending, _ := fn.settle(call.Now); pending {
+		return 0, nil, fn.busy(call.Now, rec.arn())
+	}
 	invType := r.Header.Get("X-Amz-Invocation-Type")
 	if invType == "" {
 		invType = "RequestResponse"

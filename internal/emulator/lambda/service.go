@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
@@ -80,6 +81,8 @@ type Options struct {
 	MaxConcurrency int
 	Logger         *slog.Logger
 	Now            func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 const (

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -25,6 +26,14 @@ const (
 // writeEvents assigns sequence numbers, persists the events and only then
 // makes them visible. The caller holds g.mu shared.
 func (s *Service) writeEvents(g *group, st *stream, evs []event) error {
+	// CloudWatch Logs makes events searchable a few seconds after it
+	// accepts them (realism.LogsVisibleMin).
+	if after := s.realism.Between(realism.LogsVisibleMin, realism.LogsVisibleMax); after > 0 {
+		visible := millis(s.now().Add(after))
+		for i := range evs {
+			evs[i].visible = visible
+		}
+	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	ops := make([]store.Op, len(evs))
@@ -246,6 +255,17 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 	if hi < lo {
 		hi = lo
 	}
+	// Events not yet readable end the window, so a forward token stops
+	// before them and the next poll finds them.
+	if s.realism.Delaying() {
+		now := millis(call.Now)
+		for i := lo; i < hi; i++ {
+			if st.events[i].visible > now {
+				hi = i
+				break
+			}
+		}
+	}
 	fromHead := in.StartFromHead != nil && *in.StartFromHead
 	var first, last int // the page is events[first:last]
 	switch {
@@ -439,6 +459,7 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 	// the merged, time-ordered result cannot come from further down.
 	var found []filteredEvent
 	var positions []pos
+	nowMS := millis(call.Now)
 	out := filterLogEventsOutput{Events: []filteredEvent{}, SearchedLogStreams: []searchedStream{}}
 	for _, st := range streams {
 		st.mu.RLock()
@@ -448,7 +469,7 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 			if in.EndTime != nil && e.ts > *in.EndTime {
 				break
 			}
-			if !match(e.msg) {
+			if e.visible > nowMS || !match(e.msg) {
 				continue
 			}
 			found = append(found, filteredEvent{LogStreamName: st.rec.Name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest, EventId: e.pos().digits()})

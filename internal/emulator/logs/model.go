@@ -110,6 +110,9 @@ type event struct {
 	seq    uint64
 	ingest int64
 	msg    string
+	// visible is when (ms) reads start returning the event (realism; 0: at
+	// once). Not stored: after a restart every event is readable.
+	visible int64
 }
 
 // eventRecord is an event as stored.

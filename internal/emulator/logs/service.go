@@ -17,6 +17,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -33,6 +34,8 @@ const (
 type Options struct {
 	// Now is the clock (ingestion times, retention); default time.Now.
 	Now func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the CloudWatch Logs emulator. It is safe for concurrent use.
@@ -40,6 +43,8 @@ type Service struct {
 	st  *store.Store
 	now func() time.Time
 	seq atomic.Uint64 // last event sequence number handed out
+	// realism delays the moment written events become readable.
+	realism *realism.Profile
 
 	mu     sync.RWMutex
 	groups map[string]*group // groupKey(region, account, name)
@@ -75,7 +80,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}}
+	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}, realism: opts.Realism}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load logs state: %w", err)
 	}

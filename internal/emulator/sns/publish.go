@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 )
 
@@ -411,7 +412,7 @@ func (s *Service) send(ctx context.Context, t *topic, d delivery) {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID, "reason", "no SQS service is wired to the emulator's SNS")
 		return
 	}
-	err := s.opts.Queues.SendFromService(ctx, t.region, t.account, d.sub.endpoint, snsPrincipal, t.arn, d.body, d.attrs)
+	err := s.sendToQueue(ctx, t, d.sub.endpoint, d)
 	if err == nil {
 		return
 	}
@@ -420,13 +421,24 @@ func (s *Service) send(ctx context.Context, t *topic, d delivery) {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID, "reason", err.Error())
 		return
 	}
-	if dlqErr := s.opts.Queues.SendFromService(ctx, t.region, t.account, dlq, snsPrincipal, t.arn, d.body, d.attrs); dlqErr != nil {
+	if dlqErr := s.sendToQueue(ctx, t, dlq, d); dlqErr != nil {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID,
 			"reason", err.Error(), "deadLetterQueueError", dlqErr.Error())
 		return
 	}
 	s.log.Warn("sns delivery failed; message sent to the subscription's dead-letter queue", "topic", t.arn,
 		"subscription", d.sub.arn, "messageId", d.msgID, "reason", err.Error(), "deadLetterTargetArn", dlq)
+}
+
+// sendToQueue hands d to the queue queueARN, taking the realism profile's
+// delivery time (drawn from its seeded source) to arrive.
+func (s *Service) sendToQueue(ctx context.Context, t *topic, queueARN string, d delivery) error {
+	if after := s.opts.Realism.Between(realism.SNSDeliveryMin, realism.SNSDeliveryMax); after > 0 {
+		if dq, ok := s.opts.Queues.(DelayedQueueSink); ok {
+			return dq.SendFromServiceAfter(ctx, after, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs)
+		}
+	}
+	return s.opts.Queues.SendFromService(ctx, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs)
 }
 
 func deadLetterTarget(sub *subscription) string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -23,6 +24,13 @@ import (
 // QueueSink takes deliveries to SQS subscriptions; *sqs.Service is one.
 type QueueSink interface {
 	SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
+}
+
+// DelayedQueueSink is a QueueSink that can make a delivery arrive later:
+// with a realism profile, SNS takes realism.SNSDeliveryMin to
+// realism.SNSDeliveryMax to deliver to SQS.
+type DelayedQueueSink interface {
+	SendFromServiceAfter(ctx context.Context, after time.Duration, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
 }
 
 // Options configure the service.
@@ -39,6 +47,8 @@ type Options struct {
 	// size of AWS's SNS signing certificates. Signing a notification costs
 	// about 2 ms of CPU at 2048 bits and a quarter of that at 1024.
 	SigningKeyBits int
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the SNS emulator. It is safe for concurrent use.

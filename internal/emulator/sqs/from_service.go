@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
 )
@@ -23,6 +24,14 @@ var ErrDeliveryDenied = errors.New("queue policy does not allow the delivery")
 // the aws:SourceAccount condition, sourceARN the aws:SourceArn. The queue is
 // found by its ARN. Like SendMessage, it returns once the message is durable.
 func (s *Service) SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error {
+	return s.SendFromServiceAfter(ctx, 0, region, account, queueARN, servicePrincipal, sourceARN, body, attrs)
+}
+
+// SendFromServiceAfter is SendFromService for a delivery that takes after
+// to arrive (the realism profile's SNS delivery time): the message is
+// stored at once but cannot be received until after has passed on the
+// service's clock.
+func (s *Service) SendFromServiceAfter(ctx context.Context, after time.Duration, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("deliver to %s: %w", queueARN, err)
 	}
@@ -34,8 +43,12 @@ func (s *Service) SendFromService(ctx context.Context, region, account, queueARN
 	if q == nil {
 		return fmt.Errorf("deliver to %s: %w", queueARN, errQueueDoesNotExist())
 	}
+	now := s.now()
+	if !q.knownAt(now) {
+		return fmt.Errorf("deliver to %s: %w", queueARN, errQueueDoesNotExist())
+	}
 	q.mu.Lock()
-	policy, cfg, deleted := q.attrs[attrPolicy], q.cfg, q.deleted
+	policy, cfg, deleted := q.deliveryPolicyLocked(now), q.cfg, q.deleted
 	q.mu.Unlock()
 	if deleted {
 		return fmt.Errorf("deliver to %s: %w", queueARN, errQueueDoesNotExist())
@@ -60,6 +73,7 @@ func (s *Service) SendFromService(ctx context.Context, region, account, queueARN
 	if err != nil {
 		return fmt.Errorf("deliver to %s: %w", queueARN, err)
 	}
+	m.visibleAt = m.visibleAt.Add(after)
 	m.seq = q.seq.Add(1)
 	if err := s.enqueue(q, m); err != nil {
 		return fmt.Errorf("deliver to %s: %w", queueARN, err)

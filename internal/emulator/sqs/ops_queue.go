@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -86,6 +87,7 @@ func (s *Service) createQueue(call *service.Call, body []byte) (any, error) {
 		}
 	}
 	q := newQueue(key, service.RandomHex(8), full, maps.Clone(in.Tags), now)
+	q.visibleAt = now.Add(s.opts.Realism.Delay(realism.SQSQueueCreate))
 	if err := s.st.Write(q.putRecord(), store.Del(bucketDeleted, key.storeKey())); err != nil {
 		return nil, service.Internal(fmt.Errorf("create queue %s: %w", key.Name, err))
 	}
@@ -133,7 +135,11 @@ func (s *Service) getQueueURL(call *service.Call, body []byte) (any, error) {
 	if err := call.Authorize(key.arn()); err != nil {
 		return nil, err
 	}
-	if !validQueueName(in.QueueName) || s.lookup(key) == nil {
+	if !validQueueName(in.QueueName) {
+		return nil, errQueueDoesNotExist()
+	}
+	now := s.now()
+	if q := s.lookup(key); q == nil && !s.stillDeleting(key, now) || q != nil && !q.knownAt(now) {
 		return nil, errQueueDoesNotExist()
 	}
 	return queueURLOutput{QueueUrl: key.url(call.Endpoint)}, nil
@@ -234,6 +240,9 @@ func (s *Service) setQueueAttributes(call *service.Call, body []byte) (any, erro
 	if q.deleted {
 		q.mu.Unlock()
 		return nil, errQueueDoesNotExist()
+	}
+	if _, ok := changes[attrPolicy]; ok && changes[attrPolicy] != q.attrs[attrPolicy] {
+		q.policyChangedLocked(s.opts.Realism, s.now(), q.attrs[attrPolicy])
 	}
 	attrs := maps.Clone(q.attrs)
 	for name, value := range changes {

@@ -21,6 +21,9 @@ type queue struct {
 	stateBucket string
 	seq         atomic.Uint64
 	waiters     atomic.Int32 // long polls parked on avail (diagnostics, tests)
+	// visibleAt is when a new queue becomes known (realism); set before the
+	// queue is published, never changed.
+	visibleAt time.Time
 
 	mu        sync.Mutex
 	attrs     map[string]string
@@ -30,6 +33,7 @@ type queue struct {
 	modified  time.Time
 	lastPurge time.Time
 	deleted   bool
+	policyLag policyLag
 	msgs      map[string]*message
 	ready     msgHeap
 	// avail is closed (and replaced) whenever a message becomes visible

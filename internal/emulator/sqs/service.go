@@ -13,6 +13,7 @@ import (
 
 	"github.com/orders-dev/orders/internal/emulator/dispatch"
 	"github.com/orders-dev/orders/internal/emulator/protocol"
+	"github.com/orders-dev/orders/internal/emulator/realism"
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -31,6 +32,8 @@ type Options struct {
 	PurgeCooldown time.Duration
 	Logger        *slog.Logger
 	Now           func() time.Time
+	// Realism is the realism profile: AWS's documented delays (nil: none).
+	Realism *realism.Profile
 }
 
 // Service is the SQS emulator. It is safe for concurrent use.
@@ -68,6 +71,12 @@ var operations = []string{
 func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.DeletedCooldown == 0 {
 		opts.DeletedCooldown = 60 * time.Second
+		// A realism profile scales AWS's 60 s like its other delays.
+		if opts.Realism.Delaying() {
+			if opts.DeletedCooldown = opts.Realism.Delay(realism.SQSDeleteQueue); opts.DeletedCooldown == 0 {
+				opts.DeletedCooldown = -1
+			}
+		}
 	}
 	if opts.PurgeCooldown == 0 {
 		opts.PurgeCooldown = 60 * time.Second
@@ -169,7 +178,7 @@ func (s *Service) queueForURL(call *service.Call, rawURL, action string) (*queue
 		return nil, err
 	}
 	q := s.lookup(key)
-	if q == nil {
+	if q == nil || !q.knownAt(s.now()) {
 		return nil, errQueueDoesNotExist()
 	}
 	return q, nil

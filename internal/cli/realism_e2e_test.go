@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/orders-dev/orders/internal/emulator"
+	"github.com/orders-dev/orders/internal/emulator/realism"
+)
+
+// Every command against an emulator that is as difficult as AWS: the
+// realism profile's documented delays (scaled down, so the test takes
+// seconds, not minutes) and throttling and 5xx faults at a fixed seed.
+
+// serveRealism serves l's data dir from one emulator with the profile for
+// the rest of the test, as `orders local serve --realism aws` would: every
+// `orders --local` run finds it through the endpoint file, and the
+// profile's in-memory clocks (a table CREATING, a policy not yet applied,
+// a queue being deleted) last across commands. It returns the URL.
+func (l *localRun) serveRealism(c realism.Config) string {
+	l.t.Helper()
+	p, err := realism.New(c)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	emu, err := emulator.Open(emulator.Options{DataDir: l.dir, Enforce: true, Realism: p, Version: Version()})
+	if err != nil {
+		l.t.Fatalf("open the emulator on %s: %v", l.dir, err)
+	}
+	url, err := emu.Listen("127.0.0.1:0")
+	if err != nil {
+		_ = emu.Close()
+		l.t.Fatal(err)
+	}
+	if err := emulator.WriteEndpoint(l.dir, emu.Advertised()); err != nil {
+		_ = emu.Close()
+		l.t.Fatal(err)
+	}
+	l.t.Cleanup(func() {
+		emulator.RemoveEndpointOf(l.dir, emu.Instance())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := emu.Shutdown(ctx); err != nil {
+			l.t.Errorf("shut the emulator down: %v", err)
+		}
+	})
+	return url
+}
+
+// realismTest is the profile the flow runs under: AWS's delays at 1/25,
+// one call in twenty throttled or failed with a 5xx, always the same ones.
+var realismTest = realism.Config{Mode: realism.AWS, Scale: 0.04, FaultRate: 0.05, Seed: 7}
+
+// receiveOrder waits (up to wait) for HighValueQueue to hold the
+// notification of order id, deleting what it reads.
+func receiveOrder(t *testing.T, url, id string, wait time.Duration) bool {
+	t.Helper()
+	client := sqs.NewFromConfig(localAWSConfig(url, localRegion))
+	ctx := context.Background()
+	q, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("HighValueQueue")})
+	if err != nil {
+		t.Fatalf("get the queue's URL: %v", err)
+	}
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Logf("receive: %v", err)
+			continue
+		}
+		for _, m := range out.Messages {
+			_, _ = client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+			if strings.Contains(aws.ToString(m.Body), id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// The whole life of a stack under the profile: up, three orders (above,
+// below and exactly at the threshold), verify, destroy, up again at once
+// (SQS still deleting the queue, then refusing its name), verify, destroy.
+func TestRealismFlow(t *testing.T) {
+	l := newLocalRun(t)
+	url := l.serveRealism(realismTest)
+	l.must(0, "up")
+	for _, o := range []struct {
+		amount   string
+		notified bool
+	}{{"250", true}, {"99.99", false}, {"100", false}} {
+		doc := l.sendJSON(0, "--amount", o.amount)
+		if !doc.OK || !doc.Outcome.Stored || doc.Outcome.Notified != o.notified {
+			t.Fatalf("send %s: %+v, want stored, notified %v", o.amount, doc, o.notified)
+		}
+		if o.notified && !receiveOrder(t, url, doc.Outcome.OrderID, 20*time.Second) {
+			t.Errorf("order %s: no notification in HighValueQueue within 20 s", doc.Outcome.OrderID)
+		}
+	}
+	l.must(0, "verify")
+	l.must(0, "destroy", "--yes")
+	l.must(0, "up")
+	l.must(0, "verify")
+	l.must(0, "destroy", "--yes")
+}
+
+// atScale1 is AWS's own delays, without faults: for the tests of one delay
+// each, on a stack made beforehand with the profile off (quickly), so only
+// the delay under test is met.
+var atScale1 = realism.Config{Mode: realism.AWS, Scale: 1, Seed: 1}
+
+// The queue's policy set by SetQueueAttributes reaches SNS's deliveries
+// only after ~30 s (AWS: up to 60 s), and the ones in between are lost: up
+// creates the queue with its policy, so an order sent at once is notified
+// into the queue.
+func TestRealismNotificationRightAfterUp(t *testing.T) {
+	l := newLocalRun(t)
+	url := l.serveRealism(realism.Config{Mode: realism.AWS, Scale: 0.2, Seed: 3})
+	l.must(0, "up")
+	doc := l.sendJSON(0, "--amount", "250")
+	if !doc.Outcome.Notified {
+		t.Fatalf("send: %+v, want notified", doc)
+	}
+	if !receiveOrder(t, url, doc.Outcome.OrderID, 15*time.Second) {
+		t.Errorf("order %s: no notification in HighValueQueue: SNS's delivery was refused by the queue's policy not yet applied", doc.Outcome.OrderID)
+	}
+}
+
+// IAM applies a repaired role's policy to the function's sessions only
+// after ~5 s: the order sent right after the repairing up is refused, and
+// send sends it again, saying why, until IAM has applied it.
+func TestRealismSendRightAfterRoleRepair(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.direct(func(d direct) {
+		if _, err := d.iam.DeleteRolePolicy(context.Background(), &iam.DeleteRolePolicyInput{
+			RoleName: aws.String("ProcessOrderFunction-role"), PolicyName: aws.String("ProcessOrderFunction-policy")}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	l.serveRealism(atScale1)
+	out, _ := l.must(0, "up")
+	if !strings.Contains(out, "1 repaired") {
+		t.Fatalf("up did not repair the role: %s", out)
+	}
+	_, errOut := l.must(0, "send", "--amount", "250")
+	if !strings.Contains(errOut, "IAM takes a few seconds to apply a change") || !strings.Contains(errOut, "--iam-wait") {
+		t.Errorf("send did not say it waits for IAM: %s", errOut)
+	}
+}
+
+// DynamoDB's ListTagsOfResource answers the previous (here: no) tags for a
+// few seconds after TagResource: right after `up --adopt` tagged the
+// table, status must not call it someone else's, nor destroy leave it.
+func TestRealismStatusRightAfterAdopt(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.direct(func(d direct) {
+		if _, err := d.ddb.UntagResource(context.Background(), &dynamodb.UntagResourceInput{
+			ResourceArn: aws.String(d.arns.Table), TagKeys: []string{"orders:stack"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	l.serveRealism(atScale1)
+	l.must(0, "up", "--adopt")
+	out, _ := l.must(0, "--output", "json", "status")
+	var doc statusDoc
+	oneJSONDocument(t, []byte(out), &doc)
+	for _, r := range doc.Resources {
+		if r.Kind == "table" && (r.State != "present" || len(r.Drift) > 0) {
+			t.Errorf("table right after adopt: %s %q, want present", r.State, r.Drift)
+		}
+	}
+}
+
+// verify at AWS's own delays: the probe's new queue unknown for a second,
+// SNS delivering after up to 500 ms, log lines searchable 2–5 s after
+// they are written — all within --wait.
+func TestRealismVerifyAtAWSDelays(t *testing.T) {
+	l := newLocalRun(t)
+	l.must(0, "up")
+	l.serveRealism(atScale1)
+	l.must(0, "verify")
+}
