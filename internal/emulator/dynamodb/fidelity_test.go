@@ -1,0 +1,78 @@
+package dynamodb
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Every table describes its warm throughput: a new on-demand table
+// 12,000 reads and 4,000 writes per second, a provisioned one its
+// provisioned capacity; Status follows the table's.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableWarmThroughputDescription.html
+func TestWarmThroughputDescribed(t *testing.T) {
+	e := newEnv(t)
+	created, err := e.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("OnDemand"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := created.TableDescription.WarmThroughput; w == nil || aws.ToInt64(w.ReadUnitsPerSecond) != 12000 || aws.ToInt64(w.WriteUnitsPerSecond) != 4000 || w.Status != types.TableStatusCreating {
+		t.Errorf("CreateTable WarmThroughput = %+v", w)
+	}
+	desc, err := e.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("OnDemand")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := desc.Table.WarmThroughput; w == nil || aws.ToInt64(w.ReadUnitsPerSecond) != 12000 || aws.ToInt64(w.WriteUnitsPerSecond) != 4000 || w.Status != types.TableStatusActive {
+		t.Errorf("DescribeTable WarmThroughput = %+v", w)
+	}
+	if _, err := e.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:             aws.String("Prov"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(3)},
+		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	desc, err = e.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Prov")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := desc.Table.WarmThroughput; w == nil || aws.ToInt64(w.ReadUnitsPerSecond) != 5 || aws.ToInt64(w.WriteUnitsPerSecond) != 3 {
+		t.Errorf("provisioned WarmThroughput = %+v", w)
+	}
+}
+
+// DeleteTable's TableDescription in DELETING state carries no
+// AttributeDefinitions, KeySchema or CreationDateTime (the API reference's
+// example: ItemCount, ProvisionedThroughput, TableName, TableSizeBytes,
+// TableStatus).
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteTable.html
+func TestDeleteTableDescriptionShape(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName: aws.String("Gone"), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	del, err := e.client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String("Gone")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := del.TableDescription
+	if d.AttributeDefinitions != nil || d.KeySchema != nil || d.CreationDateTime != nil {
+		t.Errorf("DeleteTable answered AttributeDefinitions %v KeySchema %v CreationDateTime %v; AWS does not", d.AttributeDefinitions, d.KeySchema, d.CreationDateTime)
+	}
+	if d.TableStatus != types.TableStatusDeleting || aws.ToString(d.TableName) != "Gone" || d.ProvisionedThroughput == nil || d.ItemCount == nil || d.TableSizeBytes == nil {
+		t.Errorf("DeleteTable description = %+v", d)
+	}
+}
