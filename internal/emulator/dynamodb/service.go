@@ -37,6 +37,8 @@ type Service struct {
 	// deleting holds tables whose DeleteTable is not yet durable, so a
 	// CreateTable of the same name waits instead of racing the bucket drop.
 	deleting map[string]*table
+	// txTokens are the ClientRequestTokens of recent transactions.
+	txTokens idempotency
 }
 
 // New loads every table and item from st.
@@ -78,6 +80,8 @@ var handlers = map[string]handlerFunc{
 	"Scan":               (*Service).scan,
 	"BatchWriteItem":     (*Service).batchWriteItem,
 	"BatchGetItem":       (*Service).batchGetItem,
+	"TransactWriteItems": (*Service).transactWriteItems,
+	"TransactGetItems":   (*Service).transactGetItems,
 }
 
 // Operations lists the operations served, for the dispatcher's
