@@ -81,7 +81,7 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 	if in.FunctionName == "" {
 		return 0, nil, service.Validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
 	}
-	ref, err := parseFunctionRef(in.FunctionName)
+	ref, err := parseFunctionRef(call.Operation, in.FunctionName)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -225,7 +225,7 @@ func (s *Service) prepareCode(sha string, zipBytes []byte) {
 // It authorizes the call on the function's ARN before looking, so a caller
 // without permission cannot learn whether a function exists.
 func (s *Service) lookup(call *service.Call, param string) (*function, *record, error) {
-	ref, err := parseFunctionRef(param)
+	ref, err := parseFunctionRef(call.Operation, param)
 	if err != nil {
 		return nil, nil, err
 	}
