@@ -76,3 +76,30 @@ func TestDeleteTableDescriptionShape(t *testing.T) {
 		t.Errorf("DeleteTable description = %+v", d)
 	}
 }
+
+// UpdateTable answers UPDATING for a capacity change (the API reference's
+// example), while the next DescribeTable already sees ACTIVE.
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+func TestUpdateTableAnswersUpdating(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:             aws.String("Prov"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(5), WriteCapacityUnits: aws.Int64(5)},
+		AttributeDefinitions:  []types.AttributeDefinition{{AttributeName: aws.String("k"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:             []types.KeySchemaElement{{AttributeName: aws.String("k"), KeyType: types.KeyTypeHash}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	up, err := e.client.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("Prov"),
+		ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.TableDescription.TableStatus != types.TableStatusUpdating {
+		t.Errorf("UpdateTable status = %s, want UPDATING", up.TableDescription.TableStatus)
+	}
+	desc, err := e.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Prov")})
+	if err != nil || desc.Table.TableStatus != types.TableStatusActive {
+		t.Errorf("DescribeTable after the update: %v %v", desc, err)
+	}
+}
