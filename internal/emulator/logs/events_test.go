@@ -250,8 +250,9 @@ func TestFilterLogEvents(t *testing.T) {
 		out := must(p.NextPage(ctx))(t)
 		pages++
 		all = append(all, out.Events...)
-		if len(out.SearchedLogStreams) != 2 {
-			t.Errorf("searchedLogStreams = %+v", out.SearchedLogStreams)
+		// No longer supported: always an empty list (FilterLogEvents API reference).
+		if out.SearchedLogStreams == nil || len(out.SearchedLogStreams) != 0 {
+			t.Errorf("searchedLogStreams = %+v, want []", out.SearchedLogStreams)
 		}
 	}
 	if len(all) != 7 || pages != 3 || aws.ToString(all[1].LogStreamName) != "b" || len(aws.ToString(all[0].EventId)) != 56 {
