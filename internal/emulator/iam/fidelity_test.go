@@ -149,3 +149,20 @@ func rawIAM(t *testing.T, e *env, form url.Values) string {
 	}
 	return body
 }
+
+// A policy's Description is in GetPolicy's answer and not in
+// ListPolicies'.
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
+func TestListPoliciesOmitsDescription(t *testing.T) {
+	e := newEnv(t, dispatch.Options{})
+	p := must(e.client.CreatePolicy(ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("P"), Description: aws.String("reads orders"),
+		PolicyDocument: aws.String(functionPolicy)}))(t)
+	got := must(e.client.GetPolicy(ctx, &awsiam.GetPolicyInput{PolicyArn: p.Policy.Arn}))(t)
+	if aws.ToString(got.Policy.Description) != "reads orders" {
+		t.Errorf("GetPolicy Description = %q", aws.ToString(got.Policy.Description))
+	}
+	list := must(e.client.ListPolicies(ctx, &awsiam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal}))(t)
+	if len(list.Policies) != 1 || list.Policies[0].Description != nil {
+		t.Errorf("ListPolicies = %+v, want one policy without Description", list.Policies)
+	}
+}

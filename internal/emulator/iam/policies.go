@@ -274,6 +274,9 @@ func (s *Service) listPolicies(call *service.Call, f form) (any, error) {
 			continue
 		}
 		x := s.policyOut(p, false)
+		// "[Description] is not included in the response to the
+		// ListPolicies operation" (IAM API reference, Policy).
+		x.Description = ""
 		if onlyAttached && x.AttachmentCount+x.PermissionsBoundaryUsageCount == 0 {
 			continue
 		}
