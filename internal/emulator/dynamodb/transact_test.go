@@ -292,3 +292,95 @@ func TestTransactAuthorizesEachAction(t *testing.T) {
 		t.Errorf("GetItem allowed: %v", err)
 	}
 }
+
+// A committed transaction is durable: its puts, updates and deletes are
+// there after the store is reopened.
+func TestTransactWriteSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := newDiskEnv(t, dir)
+	e.createTable("Orders", "pk", "")
+	e.createTable("Stock", "pk", "")
+	e.put("Stock", item{"pk": s("widget"), "count": n("5")})
+	e.put("Orders", item{"pk": s("old")})
+	if _, err := e.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String("Orders"), Item: item{"pk": s("o1")}}},
+		{Update: &types.Update{TableName: aws.String("Stock"), Key: item{"pk": s("widget")}, UpdateExpression: aws.String("ADD #c :d"),
+			ExpressionAttributeNames: map[string]string{"#c": "count"}, ExpressionAttributeValues: item{":d": n("-1")}}},
+		{Delete: &types.Delete{TableName: aws.String("Orders"), Key: item{"pk": s("old")}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e2 := newDiskEnv(t, dir)
+	if got := renderItem(e2.get("Orders", item{"pk": s("o1")})); got != `{pk=S:"o1"}` {
+		t.Errorf("put after restart = %s", got)
+	}
+	if got := renderItem(e2.get("Stock", item{"pk": s("widget")})); got != `{count=N:4,pk=S:"widget"}` {
+		t.Errorf("update after restart = %s", got)
+	}
+	if got := e2.get("Orders", item{"pk": s("old")}); got != nil {
+		t.Errorf("delete after restart left %v", got)
+	}
+	desc, err := e2.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String("Orders")})
+	if err != nil || aws.ToInt64(desc.Table.ItemCount) != 1 {
+		t.Errorf("Orders after restart: %v %v", desc, err)
+	}
+}
+
+// Concurrent transactions across two tables are serializable: transfers
+// conserve the total, and every TransactGetItems sees a total that is
+// whole, never a transfer half applied.
+func TestTransactConcurrentTransfers(t *testing.T) {
+	e := newEnv(t)
+	e.createTable("From", "pk", "")
+	e.createTable("Into", "pk", "")
+	e.put("From", item{"pk": s("acct"), "bal": n("100")})
+	e.put("Into", item{"pk": s("acct"), "bal": n("0")})
+	const transfers = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*transfers)
+	for i := 0; i < transfers; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := e.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{Update: &types.Update{TableName: aws.String("From"), Key: item{"pk": s("acct")}, UpdateExpression: aws.String("ADD bal :m"),
+					ConditionExpression: aws.String("bal >= :one"), ExpressionAttributeValues: item{":m": n("-1"), ":one": n("1")}}},
+				{Update: &types.Update{TableName: aws.String("Into"), Key: item{"pk": s("acct")}, UpdateExpression: aws.String("ADD bal :p"),
+					ExpressionAttributeValues: item{":p": n("1")}}},
+			}})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			out, err := e.client.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{
+				{Get: &types.Get{TableName: aws.String("From"), Key: item{"pk": s("acct")}}},
+				{Get: &types.Get{TableName: aws.String("Into"), Key: item{"pk": s("acct")}}},
+			}})
+			if err == nil {
+				var a, b int
+				fmt.Sscan(out.Responses[0].Item["bal"].(*types.AttributeValueMemberN).Value, &a)
+				fmt.Sscan(out.Responses[1].Item["bal"].(*types.AttributeValueMemberN).Value, &b)
+				if a+b != 100 {
+					err = fmt.Errorf("read a half-applied transfer: %d + %d", a, b)
+				}
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if got := renderItem(e.get("From", item{"pk": s("acct")})); got != `{bal=N:80,pk=S:"acct"}` {
+		t.Errorf("From = %s", got)
+	}
+	if got := renderItem(e.get("Into", item{"pk": s("acct")})); got != `{bal=N:20,pk=S:"acct"}` {
+		t.Errorf("Into = %s", got)
+	}
+}
