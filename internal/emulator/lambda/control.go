@@ -207,7 +207,7 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 	s.functions[rec.key()] = fn
 	s.mu.Unlock()
 	s.prepareCode(rec.CodeSha256, in.Code.ZipFile)
-	return http.StatusCreated, rec.configuration(), nil
+	return http.StatusCreated, rec.created(), nil
 }
 
 // prepareCode unpacks new code in the background, so the first invoke
@@ -582,5 +582,5 @@ func (s *Service) update(fn *function, revision *string, dryRun bool, now time.T
 	if newZip != nil && rec.CodeSha256 != cur.CodeSha256 {
 		s.prepareCode(rec.CodeSha256, newZip)
 	}
-	return http.StatusOK, rec.configuration(), nil
+	return http.StatusOK, rec.updating(), nil
 }

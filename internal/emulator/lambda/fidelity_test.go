@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
@@ -124,5 +125,33 @@ func TestGetAccountSettings(t *testing.T) {
 	u := out.AccountUsage
 	if u == nil || u.FunctionCount != 2 || u.TotalCodeSize != a.CodeSize+b.CodeSize {
 		t.Errorf("AccountUsage = %+v, want 2 functions of %d bytes", u, a.CodeSize+b.CodeSize)
+	}
+}
+
+// CreateFunction answers the function Pending ("The function is being
+// created.", Creating) and an update answers LastUpdateStatus InProgress;
+// GetFunction, and so the SDK's waiters, then see Active and Successful.
+// https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+func TestFunctionStatesInAnswers(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	created := e.create(t, "fn", noBootZip)
+	if created.State != types.StatePending || aws.ToString(created.StateReason) != "The function is being created." ||
+		created.StateReasonCode != types.StateReasonCodeCreating || created.LastUpdateStatus != "" {
+		t.Errorf("CreateFunction State/Reason/Code/LastUpdateStatus = %s/%q/%s/%s", created.State, aws.ToString(created.StateReason), created.StateReasonCode, created.LastUpdateStatus)
+	}
+	if err := awslambda.NewFunctionActiveV2Waiter(e.client).Wait(ctx, &awslambda.GetFunctionInput{FunctionName: aws.String("fn")}, time.Minute); err != nil {
+		t.Fatalf("FunctionActiveV2: %v", err)
+	}
+	up, err := e.client.UpdateFunctionConfiguration(ctx, &awslambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("fn"), Timeout: aws.Int32(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.State != types.StateActive || up.LastUpdateStatus != types.LastUpdateStatusInProgress {
+		t.Errorf("UpdateFunctionConfiguration State/LastUpdateStatus = %s/%s", up.State, up.LastUpdateStatus)
+	}
+	got, err := e.client.GetFunctionConfiguration(ctx, &awslambda.GetFunctionConfigurationInput{FunctionName: aws.String("fn")})
+	if err != nil || got.State != types.StateActive || got.LastUpdateStatus != types.LastUpdateStatusSuccessful || got.StateReason != nil || got.LastUpdateStatusReason != nil {
+		t.Errorf("GetFunctionConfiguration after the update: %+v %v", got, err)
 	}
 }

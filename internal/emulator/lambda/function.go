@@ -81,12 +81,17 @@ type configuration struct {
 	TracingConfig    tracingConfig        `json:"TracingConfig"`
 	RevisionID       string               `json:"RevisionId"`
 	State            string               `json:"State"`
-	LastUpdateStatus string               `json:"LastUpdateStatus"`
-	PackageType      string               `json:"PackageType"`
-	Architectures    []string             `json:"Architectures"`
-	EphemeralStorage ephemeralStorage     `json:"EphemeralStorage"`
-	SnapStart        snapStart            `json:"SnapStart"`
-	LoggingConfig    loggingConfig        `json:"LoggingConfig"`
+	StateReason      string               `json:"StateReason,omitempty"`
+	StateReasonCode  string               `json:"StateReasonCode,omitempty"`
+	LastUpdateStatus string               `json:"LastUpdateStatus,omitempty"`
+	// LastUpdateStatusReason and its code accompany an update in progress.
+	LastUpdateStatusReason     string           `json:"LastUpdateStatusReason,omitempty"`
+	LastUpdateStatusReasonCode string           `json:"LastUpdateStatusReasonCode,omitempty"`
+	PackageType                string           `json:"PackageType"`
+	Architectures              []string         `json:"Architectures"`
+	EphemeralStorage           ephemeralStorage `json:"EphemeralStorage"`
+	SnapStart                  snapStart        `json:"SnapStart"`
+	LoggingConfig              loggingConfig    `json:"LoggingConfig"`
 }
 
 type environmentResponse struct {
@@ -141,6 +146,33 @@ func (r *record) configuration() configuration {
 	if len(r.Env) > 0 {
 		c.Environment = &environmentResponse{Variables: cloneMap(r.Env)}
 	}
+	return c
+}
+
+// The function's lifecycle as its API answers show it. Lambda answers
+// CreateFunction with the function Pending and an update with
+// LastUpdateStatus InProgress; the emulator finishes both before it
+// answers, so GetFunction and the SDK's FunctionActiveV2 and
+// FunctionUpdatedV2 waiters see Active and Successful at once.
+// https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+const (
+	msgBeingCreated = "The function is being created."
+	reasonCreating  = "Creating"
+)
+
+// created is CreateFunction's answer: State Pending, no LastUpdateStatus.
+func (r *record) created() configuration {
+	c := r.configuration()
+	c.State, c.StateReason, c.StateReasonCode = "Pending", msgBeingCreated, reasonCreating
+	c.LastUpdateStatus = ""
+	return c
+}
+
+// updating is UpdateFunctionCode's and UpdateFunctionConfiguration's
+// answer: the function Active, its update InProgress.
+func (r *record) updating() configuration {
+	c := r.configuration()
+	c.LastUpdateStatus = "InProgress"
 	return c
 }
 
