@@ -103,3 +103,15 @@ func TestUpdateTableAnswersUpdating(t *testing.T) {
 		t.Errorf("DescribeTable after the update: %v %v", desc, err)
 	}
 }
+
+// A numeric member outside its range is worded by the bound it breaks, as
+// for Limit: "Member must have value greater than or equal to 1".
+func TestScanSegmentRangeMessages(t *testing.T) {
+	e := newEnv(t)
+	e.createTable("Seg", "pk", "")
+	_, err := e.client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("Seg"), Segment: aws.Int32(0), TotalSegments: aws.Int32(0)})
+	apiError(t, err, "ValidationException", "1 validation error detected: Value '0' at 'totalSegments' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	_, err = e.client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String("Seg"), Segment: aws.Int32(1000000), TotalSegments: aws.Int32(1000001)})
+	apiError(t, err, "ValidationException", "2 validation errors detected: Value '1000001' at 'totalSegments' failed to satisfy constraint: Member must have value less than or equal to 1000000; "+
+		"Value '1000000' at 'segment' failed to satisfy constraint: Member must have value less than or equal to 999999")
+}

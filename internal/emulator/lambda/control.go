@@ -326,8 +326,13 @@ func (s *Service) listFunctions(call *service.Call, q url.Values) (int, any, err
 	maxItems := 50
 	if m := q.Get("MaxItems"); m != "" {
 		n, err := strconv.Atoi(m)
-		if err != nil || n < 1 || n > 10000 {
-			return 0, nil, service.Validation("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", m)
+		switch {
+		case err != nil:
+			return 0, nil, service.Validation("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", m)
+		case n < 1:
+			return 0, nil, service.Validation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+		case n > 10000:
+			return 0, nil, service.Validation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", n)
 		}
 		maxItems = n
 	}

@@ -155,3 +155,11 @@ func TestFunctionStatesInAnswers(t *testing.T) {
 		t.Errorf("GetFunctionConfiguration after the update: %+v %v", got, err)
 	}
 }
+
+// ListFunctions' MaxItems out of range names the bound it breaks.
+func TestListFunctionsMaxItemsMessage(t *testing.T) {
+	e := newTestEnv(t)
+	_, err := e.client.ListFunctions(context.Background(), &awslambda.ListFunctionsInput{MaxItems: aws.Int32(10001)})
+	wantAPIError(t, "MaxItems 10001", err, "ValidationException",
+		"1 validation error detected: Value '10001' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000")
+}

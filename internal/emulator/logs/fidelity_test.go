@@ -62,3 +62,13 @@ func TestLogsTagPatterns(t *testing.T) {
 		t.Errorf("a refused tag was stored: %v", tags.Tags)
 	}
 }
+
+// Logs words a limit out of range without the value, as AWS answers
+// DescribeLogGroups with limit 51.
+func TestLimitMessageLeavesOutTheValue(t *testing.T) {
+	e := newEnv(t, nil, dispatch.Options{})
+	_, err := e.client.DescribeLogGroups(ctx, &cwl.DescribeLogGroupsInput{Limit: aws.Int32(51)})
+	if apiCode(err) != "InvalidParameterException" || !strings.HasSuffix(err.Error(), "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to 50") {
+		t.Errorf("limit 51: %v", err)
+	}
+}

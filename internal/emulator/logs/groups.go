@@ -209,8 +209,15 @@ func limitParam(limit *int, def, max int) (int, error) {
 	if limit == nil {
 		return def, nil
 	}
-	if *limit < 1 || *limit > max {
-		return 0, invalidParameter("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and %d", *limit, max)
+	// Logs leaves the value out of the message, as AWS answers
+	// DescribeLogGroups' limit 51: "1 validation error detected: Value at
+	// 'limit' failed to satisfy constraint: Member must have value less
+	// than or equal to 50".
+	if *limit < 1 {
+		return 0, invalidParameter("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	}
+	if *limit > max {
+		return 0, invalidParameter("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", max)
 	}
 	return *limit, nil
 }
