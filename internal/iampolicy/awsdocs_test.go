@@ -140,3 +140,43 @@ func TestAWSDocsMultivaluedKeys(t *testing.T) {
 		{"plain StringNotEquals is the negation", `{"StringNotEquals": {"aws:TagKeys": ["environment"]}}`, tags("environment", "dept"), "", true},
 	})
 }
+
+// "How AWS enforcement code logic evaluates requests": requests are
+// implicitly denied by default, an explicit deny in any policy overrides
+// every allow, a permissions boundary or session policy without an allow
+// turns an identity-policy allow into an implicit deny, and within one
+// account a resource-based policy that names the role session itself is
+// not limited by that implicit deny — one that names the role is.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html
+func TestAWSDocsEvaluationLogic(t *testing.T) {
+	const (
+		sess  = "arn:aws:sts::111111111111:assumed-role/Writer/s1"
+		role  = "arn:aws:iam::111111111111:role/Writer"
+		queue = "arn:aws:sqs:us-east-1:111111111111:Orders"
+	)
+	allowSend := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}`
+	denySend := `{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "sqs:SendMessage", "Resource": "*"}]}`
+	allowOther := `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"}]}`
+	queueTo := func(principal string) *NamedPolicy {
+		return namedPtr(t, "queue-policy", `{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "`+principal+`"},
+			"Action": "sqs:SendMessage", "Resource": "`+queue+`"}]}`)
+	}
+	identity := func(doc string) []NamedPolicy { return []NamedPolicy{named(t, "id", doc)} }
+	req := Request{Principal: sess, Action: "sqs:SendMessage", Resource: queue}
+	runEvalCases(t, []evalCase{
+		{name: "no policy: implicit deny", in: Input{}, req: req, want: ImplicitDeny},
+		{name: "an identity-based allow", in: Input{Identity: identity(allowSend)}, req: req, want: Allowed},
+		{name: "an explicit deny overrides the allow", in: Input{Identity: append(identity(allowSend), named(t, "deny", denySend))}, req: req, want: ExplicitDeny},
+		{name: "a deny in the boundary overrides", in: Input{Identity: identity(allowSend), Boundary: namedPtr(t, "b", denySend)}, req: req, want: ExplicitDeny},
+		{name: "a deny in the session policy overrides", in: Input{Identity: identity(allowSend), SessionPolicy: namedPtr(t, "s", denySend)}, req: req, want: ExplicitDeny},
+		{name: "a boundary without the action: implicit deny", in: Input{Identity: identity(allowSend), Boundary: namedPtr(t, "b", allowOther)}, req: req, want: ImplicitDeny},
+		{name: "a session policy without the action: implicit deny", in: Input{Identity: identity(allowSend), SessionPolicy: namedPtr(t, "s", allowOther)}, req: req, want: ImplicitDeny},
+		{name: "resource policy naming the session: allowed despite the boundary", in: Input{Resource: queueTo(sess), Boundary: namedPtr(t, "b", allowOther)}, req: req, want: Allowed},
+		{name: "resource policy naming the session: allowed despite the session policy", in: Input{Resource: queueTo(sess), SessionPolicy: namedPtr(t, "s", allowOther)}, req: req, want: Allowed},
+		{name: "resource policy naming the role: the boundary limits it", in: Input{Resource: queueTo(role), Boundary: namedPtr(t, "b", allowOther)}, req: req, want: ImplicitDeny},
+		{name: "resource policy naming the role: the session policy limits it", in: Input{Resource: queueTo(role), SessionPolicy: namedPtr(t, "s", allowOther)}, req: req, want: ImplicitDeny},
+		{name: "a resource-policy deny overrides the identity allow", in: Input{Identity: identity(allowSend), Resource: namedPtr(t, "queue-policy",
+			`{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}]}`)}, req: req, want: ExplicitDeny},
+	})
+}

@@ -126,6 +126,15 @@ func TestDenyAllAuthorizer(t *testing.T) {
 			_, err := client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{"Denied": {Keys: []map[string]types.AttributeValue{key}}}})
 			return err
 		},
+		"TransactWriteItems": func() error {
+			_, err := client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+				{ConditionCheck: &types.ConditionCheck{TableName: table, Key: key, ConditionExpression: aws.String("attribute_exists(pk)")}}}})
+			return err
+		},
+		"TransactGetItems": func() error {
+			_, err := client.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: []types.TransactGetItem{{Get: &types.Get{TableName: table, Key: key}}}})
+			return err
+		},
 	}
 	ops := admin.svc.Operations()
 	sort.Strings(ops)
@@ -153,6 +162,12 @@ func TestDenyAllAuthorizer(t *testing.T) {
 			want = "dynamodb:ListTables *"
 		case "CreateTable":
 			want = "dynamodb:CreateTable arn:aws:dynamodb:us-east-1:000000000000:table/Other"
+		case "TransactWriteItems":
+			// Transactions are authorized per action, as the single-item
+			// operation each one performs.
+			want = "dynamodb:ConditionCheckItem " + arn
+		case "TransactGetItems":
+			want = "dynamodb:GetItem " + arn
 		}
 		if !authz.seen[want] {
 			t.Errorf("authorizer never asked %q", want)

@@ -172,11 +172,14 @@ func (s *Service) scan(call *service.Call, body []byte) (any, error) {
 		return nil, err
 	}
 	errs := in.violations()
-	if in.TotalSegments != nil && (*in.TotalSegments < 1 || *in.TotalSegments > 1000000) {
-		errs = append(errs, violation{"totalSegments", quoted(strconv.FormatInt(*in.TotalSegments, 10)), "Member must have value between 1 and 1000000"})
+	// Range violations are worded as AWS's validator words a bound:
+	// "Member must have value greater than or equal to N" / "less than or
+	// equal to N".
+	if in.TotalSegments != nil {
+		errs.valueRange("totalSegments", *in.TotalSegments, 1, 1000000)
 	}
-	if in.Segment != nil && (*in.Segment < 0 || *in.Segment > 999999) {
-		errs = append(errs, violation{"segment", quoted(strconv.FormatInt(*in.Segment, 10)), "Member must have value between 0 and 999999"})
+	if in.Segment != nil {
+		errs.valueRange("segment", *in.Segment, 0, 999999)
 	}
 	t, _, err := s.itemTable(call, in.TableName, errs...)
 	if err != nil {

@@ -496,9 +496,17 @@ func (s *Service) updateTable(call *service.Call, body []byte) (any, error) {
 	if in.TableClass != "" {
 		m.TableClass = in.TableClass
 	}
+	// A change of capacity or billing mode answers UPDATING, as the API
+	// reference's UpdateTable example shows; the emulator applies it at
+	// once, so DescribeTable (and the waiters) see ACTIVE right after.
+	// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateTable.html
+	status := "ACTIVE"
+	if m.BillingMode != t.meta.BillingMode || m.ReadCapacity != t.meta.ReadCapacity || m.WriteCapacity != t.meta.WriteCapacity {
+		status = "UPDATING"
+	}
 	t.meta = m
 	seq := t.log.append(store.Put(tablesBucket, t.key, marshalJSON(m)))
-	desc := t.describeLocked("ACTIVE")
+	desc := t.describeLocked(status)
 	t.mu.Unlock()
 	if err := t.log.wait(seq); err != nil {
 		return nil, errStore("update table "+name, err)

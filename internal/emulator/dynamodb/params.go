@@ -2,8 +2,10 @@ package dynamodb
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
@@ -154,6 +156,16 @@ func readUnits(size int, consistent bool) float64 {
 		u /= 2
 	}
 	return u
+}
+
+// valueRange adds the violation of a numeric member outside [min, max].
+func (v *validationErrors) valueRange(param string, n, min, max int64) {
+	switch {
+	case n < min:
+		*v = append(*v, violation{param, quoted(strconv.FormatInt(n, 10)), fmt.Sprintf("Member must have value greater than or equal to %d", min)})
+	case n > max:
+		*v = append(*v, violation{param, quoted(strconv.FormatInt(n, 10)), fmt.Sprintf("Member must have value less than or equal to %d", max)})
+	}
 }
 
 func (v *validationErrors) capacity(mode string) {

@@ -65,3 +65,48 @@ func TestPeerBoto3(t *testing.T) {
 		t.Fatalf("boto3: %v\n%s", err, out)
 	}
 }
+
+// boto3FidelityScript pins through botocore what the SDK tests pin:
+// WarmThroughput, DeleteTable's DELETING description, and transactions
+// with TransactionCanceledException's CancellationReasons.
+const boto3FidelityScript = `
+import sys, boto3
+c = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="test", aws_secret_access_key="test")
+d = c.create_table(TableName="Peer", BillingMode="PAY_PER_REQUEST",
+    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])["TableDescription"]
+w = c.describe_table(TableName="Peer")["Table"]["WarmThroughput"]
+assert w == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}, w
+c.put_item(TableName="Peer", Item={"pk": {"S": "taken"}, "v": {"N": "1"}})
+c.transact_write_items(TransactItems=[
+    {"Put": {"TableName": "Peer", "Item": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+    {"Update": {"TableName": "Peer", "Key": {"pk": {"S": "taken"}}, "UpdateExpression": "ADD v :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+try:
+    c.transact_write_items(TransactItems=[
+        {"Put": {"TableName": "Peer", "Item": {"pk": {"S": "b"}}}},
+        {"ConditionCheck": {"TableName": "Peer", "Key": {"pk": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(pk)",
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}])
+    raise SystemExit("failed condition committed")
+except c.exceptions.TransactionCanceledException as e:
+    r = e.response["CancellationReasons"]
+    assert r == [{"Code": "None"}, {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed",
+                 "Item": {"pk": {"S": "taken"}, "v": {"N": "2"}}}], r
+    assert e.response["Error"]["Message"] == "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]", e.response
+assert "Item" not in c.get_item(TableName="Peer", Key={"pk": {"S": "b"}}, ConsistentRead=True)
+g = c.transact_get_items(TransactItems=[{"Get": {"TableName": "Peer", "Key": {"pk": {"S": "a"}}}},
+                                        {"Get": {"TableName": "Peer", "Key": {"pk": {"S": "zz"}}}}])["Responses"]
+assert g == [{"Item": {"pk": {"S": "a"}}}, {}], g
+dd = c.delete_table(TableName="Peer")["TableDescription"]
+for absent in ("AttributeDefinitions", "KeySchema", "CreationDateTime"):
+    assert absent not in dd, dd
+assert dd["TableStatus"] == "DELETING", dd
+print("ok")
+`
+
+func TestPeerBoto3Fidelity(t *testing.T) {
+	e := newEnv(t)
+	if out := emutest.RunBoto3(t, e.url, boto3FidelityScript); strings.TrimSpace(out) != "ok" {
+		t.Fatalf("boto3: %s", out)
+	}
+}

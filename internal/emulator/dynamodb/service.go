@@ -42,6 +42,8 @@ type Service struct {
 	deleting map[string]*table
 	// gone holds deleted tables while they are DELETING (realism).
 	gone deletingTables
+	// txTokens are the ClientRequestTokens of recent transactions.
+	txTokens idempotency
 }
 
 // New loads every table and item from st.
@@ -83,6 +85,8 @@ var handlers = map[string]handlerFunc{
 	"Scan":               (*Service).scan,
 	"BatchWriteItem":     (*Service).batchWriteItem,
 	"BatchGetItem":       (*Service).batchGetItem,
+	"TransactWriteItems": (*Service).transactWriteItems,
+	"TransactGetItems":   (*Service).transactGetItems,
 }
 
 // Operations lists the operations served, for the dispatcher's

@@ -252,21 +252,38 @@ type tableClassSummary struct {
 	TableClass string `json:"TableClass"`
 }
 
+// warmThroughputDescription is AWS's TableWarmThroughputDescription.
+type warmThroughputDescription struct {
+	ReadUnitsPerSecond  int64  `json:"ReadUnitsPerSecond"`
+	WriteUnitsPerSecond int64  `json:"WriteUnitsPerSecond"`
+	Status              string `json:"Status"`
+}
+
+// Warm throughput of a new on-demand table: "New on-demand tables will be
+// able to sustain up to 4,000 writes per second and 12,000 reads per
+// second"; a provisioned table's starts at its provisioned capacity.
+// https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput.html
+const (
+	onDemandWarmReads  = 12000
+	onDemandWarmWrites = 4000
+)
+
 // tableDescription is AWS's TableDescription.
 type tableDescription struct {
-	AttributeDefinitions      []attributeDefinition `json:"AttributeDefinitions"`
-	TableName                 string                `json:"TableName"`
-	KeySchema                 []keySchemaElement    `json:"KeySchema"`
-	TableStatus               string                `json:"TableStatus"`
-	CreationDateTime          epochSeconds          `json:"CreationDateTime"`
-	ProvisionedThroughput     throughputDescription `json:"ProvisionedThroughput"`
-	TableSizeBytes            int64                 `json:"TableSizeBytes"`
-	ItemCount                 int64                 `json:"ItemCount"`
-	TableArn                  string                `json:"TableArn"`
-	TableId                   string                `json:"TableId"`
-	BillingModeSummary        *billingModeSummary   `json:"BillingModeSummary,omitempty"`
-	DeletionProtectionEnabled bool                  `json:"DeletionProtectionEnabled"`
-	TableClassSummary         *tableClassSummary    `json:"TableClassSummary,omitempty"`
+	AttributeDefinitions      []attributeDefinition      `json:"AttributeDefinitions,omitempty"`
+	TableName                 string                     `json:"TableName"`
+	KeySchema                 []keySchemaElement         `json:"KeySchema,omitempty"`
+	TableStatus               string                     `json:"TableStatus"`
+	CreationDateTime          *epochSeconds              `json:"CreationDateTime,omitempty"`
+	ProvisionedThroughput     throughputDescription      `json:"ProvisionedThroughput"`
+	TableSizeBytes            int64                      `json:"TableSizeBytes"`
+	ItemCount                 int64                      `json:"ItemCount"`
+	TableArn                  string                     `json:"TableArn"`
+	TableId                   string                     `json:"TableId"`
+	BillingModeSummary        *billingModeSummary        `json:"BillingModeSummary,omitempty"`
+	DeletionProtectionEnabled bool                       `json:"DeletionProtectionEnabled"`
+	TableClassSummary         *tableClassSummary         `json:"TableClassSummary,omitempty"`
+	WarmThroughput            *warmThroughputDescription `json:"WarmThroughput,omitempty"`
 }
 
 // describe builds the table's description; the caller holds t.mu.
@@ -277,7 +294,7 @@ func (t *table) describeLocked(status string) tableDescription {
 		TableName:            m.Name,
 		KeySchema:            m.KeySchema,
 		TableStatus:          status,
-		CreationDateTime:     epochSeconds(m.Created),
+		CreationDateTime:     epochPtr(m.Created),
 		ProvisionedThroughput: throughputDescription{
 			LastIncreaseDateTime:   epochPtr(m.LastIncrease),
 			LastDecreaseDateTime:   epochPtr(m.LastDecrease),
@@ -296,6 +313,17 @@ func (t *table) describeLocked(status string) tableDescription {
 	}
 	if m.TableClass != "" {
 		d.TableClassSummary = &tableClassSummary{TableClass: m.TableClass}
+	}
+	warm := &warmThroughputDescription{ReadUnitsPerSecond: onDemandWarmReads, WriteUnitsPerSecond: onDemandWarmWrites, Status: status}
+	if m.BillingMode != billingPayPerRequest {
+		warm.ReadUnitsPerSecond, warm.WriteUnitsPerSecond = max(m.ReadCapacity, 1), max(m.WriteCapacity, 1)
+	}
+	d.WarmThroughput = warm
+	if status == "DELETING" {
+		// DeleteTable's description leaves out the schema and creation
+		// time, as in the API reference's example response.
+		// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DeleteTable.html
+		d.AttributeDefinitions, d.KeySchema, d.CreationDateTime = nil, nil, nil
 	}
 	return d
 }

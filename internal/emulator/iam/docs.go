@@ -1,6 +1,9 @@
 package iam
 
 import (
+	"encoding/json"
+	"net/url"
+	"strings"
 	"unicode"
 
 	"github.com/orders-dev/orders/internal/iampolicy"
@@ -33,6 +36,24 @@ func nonSpaceLen(doc string) int {
 	return n
 }
 
+// invalidJSON is IAM's answer to a document that is not JSON at all.
+func invalidJSON() error { return malformed("This policy contains invalid Json") }
+
+// isJSON reports whether doc, as sent or URL-decoded (IAM accepts both), is
+// syntactically JSON.
+func isJSON(doc string) bool {
+	doc = strings.TrimSpace(doc)
+	if json.Valid([]byte(doc)) {
+		return true
+	}
+	for _, unescape := range []func(string) (string, error){url.PathUnescape, url.QueryUnescape} {
+		if text, err := unescape(doc); err == nil && json.Valid([]byte(text)) {
+			return true
+		}
+	}
+	return false
+}
+
 // parseDocument validates doc as IAM does before storing it; any problem is
 // a MalformedPolicyDocument naming it.
 func parseDocument(doc string, kind iampolicy.PolicyKind, member string) (*iampolicy.Policy, error) {
@@ -44,6 +65,9 @@ func parseDocument(doc string, kind iampolicy.PolicyKind, member string) (*iampo
 	}
 	p, err := iampolicy.Parse(doc)
 	if err != nil {
+		if !isJSON(doc) {
+			return nil, invalidJSON()
+		}
 		return nil, malformed("%s", err.Error())
 	}
 	if err := p.Validate(kind); err != nil {

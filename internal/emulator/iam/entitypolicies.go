@@ -183,7 +183,7 @@ func (s *Service) listEntityPolicies(call *service.Call, f form, k entityKind) (
 }
 
 func (s *Service) attachEntityPolicy(call *service.Call, f form, k entityKind) (any, error) {
-	arn, err := f.required("PolicyArn", "policyArn")
+	arn, err := f.policyARN("PolicyArn", "policyArn")
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) attachEntityPolicy(call *service.Call, f form, k entityKind) (
 }
 
 func (s *Service) detachEntityPolicy(call *service.Call, f form, k entityKind) (any, error) {
-	arn, err := f.required("PolicyArn", "policyArn")
+	arn, err := f.policyARN("PolicyArn", "policyArn")
 	if err != nil {
 		return nil, err
 	}

@@ -126,6 +126,30 @@ func (f form) name(param, member string, max int) (string, error) {
 	return v, nil
 }
 
+// policyARN reads a required policy ARN parameter. The model's arnType
+// bounds its length (a ValidationError); an ARN that is not shaped as an
+// IAM policy ARN is InvalidInput "ARN ... is not valid." (AttachRolePolicy
+// and the other policy operations answer that with 400, before looking the
+// policy up).
+func (f form) policyARN(param, member string) (string, error) {
+	v, err := f.required(param, member)
+	if err != nil {
+		return "", err
+	}
+	if len(v) < 20 {
+		return "", validationError("Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 20", v, member)
+	}
+	if len(v) > 2048 {
+		return "", validationError("Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 2048", v, member)
+	}
+	parts := strings.SplitN(v, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "iam" ||
+		parts[3] != "" || parts[4] == "" || !strings.HasPrefix(parts[5], "policy/") || strings.TrimSpace(v) != v {
+		return "", invalidInput("ARN %s is not valid.", v)
+	}
+	return v, nil
+}
+
 var pathPattern = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
 
 // path reads an optional IAM path; "/" when absent.
@@ -210,10 +234,10 @@ func (f form) tags() ([]Tag, error) {
 		if err := checkTag(k, v); err != nil {
 			return nil, err
 		}
-		if seen[k] {
+		if seen[strings.ToLower(k)] {
 			return nil, invalidInput("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
-		seen[k] = true
+		seen[strings.ToLower(k)] = true
 		out = append(out, Tag{Key: k, Value: v})
 	}
 	if len(out) > 50 {

@@ -42,3 +42,30 @@ v = iam.get_policy_version(PolicyArn=pol["Arn"], VersionId="v1")["PolicyVersion"
 assert v["Document"] == doc and v["IsDefaultVersion"] is True, v
 `)
 }
+
+// TestPeerBoto3Fidelity: botocore sees CreateRole without
+// MaxSessionDuration/RoleLastUsed, the invalid-JSON message and
+// InvalidInput for a malformed policy ARN, as the Go SDK tests pin.
+func TestPeerBoto3Fidelity(t *testing.T) {
+	e := newEnv(t, dispatch.Options{})
+	emutest.RunBoto3(t, e.url, `
+import sys, json, boto3
+iam = boto3.client("iam", endpoint_url=sys.argv[1])
+trust = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+role = iam.create_role(RoleName="R", AssumeRolePolicyDocument=trust)["Role"]
+assert sorted(role) == ["Arn", "AssumeRolePolicyDocument", "CreateDate", "Path", "RoleId", "RoleName"], role
+got = iam.get_role(RoleName="R")["Role"]
+assert got["MaxSessionDuration"] == 3600 and got["RoleLastUsed"] == {}, got
+try:
+    iam.put_role_policy(RoleName="R", PolicyName="p", PolicyDocument='{"Version": "2012-10-17", "Statement": [')
+    raise SystemExit("invalid JSON accepted")
+except iam.exceptions.MalformedPolicyDocumentException as e:
+    assert e.response["Error"]["Message"] == "This policy contains invalid Json", e.response
+try:
+    iam.attach_role_policy(RoleName="R", PolicyArn="not-an-arn-but-long-enough")
+    raise SystemExit("malformed ARN accepted")
+except iam.exceptions.InvalidInputException as e:
+    assert e.response["Error"]["Message"] == "ARN not-an-arn-but-long-enough is not valid.", e.response
+    assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400, e.response
+`)
+}

@@ -116,12 +116,9 @@ func (s *Service) mutatePolicy(arn string, change func(p *managedPolicy) error) 
 
 // authorizePolicy reads PolicyArn and authorizes the operation on it.
 func authorizePolicy(call *service.Call, f form) (string, error) {
-	arn, err := f.required("PolicyArn", "policyArn")
+	arn, err := f.policyARN("PolicyArn", "policyArn")
 	if err != nil {
 		return "", err
-	}
-	if len(arn) < 20 || len(arn) > 2048 {
-		return "", validationError("Value '%s' at 'policyArn' failed to satisfy constraint: Member must have length greater than or equal to 20", arn)
 	}
 	if err := call.Authorize(arn); err != nil {
 		return "", err
@@ -280,6 +277,9 @@ func (s *Service) listPolicies(call *service.Call, f form) (any, error) {
 			continue
 		}
 		x := s.policyOut(p, false)
+		// "[Description] is not included in the response to the
+		// ListPolicies operation" (IAM API reference, Policy).
+		x.Description = ""
 		if onlyAttached && x.AttachmentCount+x.PermissionsBoundaryUsageCount == 0 {
 			continue
 		}

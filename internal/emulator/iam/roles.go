@@ -146,7 +146,7 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 	s.roles[key] = r
 	s.changedLocked()
 	s.mu.Unlock()
-	return roleResult{roleOut(r, true)}, nil
+	return roleResult{roleOut(r, roleCreated)}, nil
 }
 
 func (s *Service) getRole(call *service.Call, f form) (any, error) {
@@ -158,7 +158,7 @@ func (s *Service) getRole(call *service.Call, f form) (any, error) {
 	if r == nil {
 		return nil, noSuchRole(name)
 	}
-	return roleResult{roleOut(r, true)}, nil
+	return roleResult{roleOut(r, roleFull)}, nil
 }
 
 func (s *Service) deleteRole(call *service.Call, f form) (any, error) {
@@ -218,7 +218,7 @@ func (s *Service) listRoles(call *service.Call, f form) (any, error) {
 	}
 	out := make([]roleXML, len(pg))
 	for i, r := range pg {
-		out[i] = roleOut(r, false)
+		out[i] = roleOut(r, roleListed)
 	}
 	return listRolesResult{Roles: list(out), listResult: listResult{truncated, next}}, nil
 }
@@ -265,7 +265,7 @@ func (s *Service) updateRoleDescription(call *service.Call, f form) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	return roleResult{roleOut(r, true)}, nil
+	return roleResult{roleOut(r, roleFull)}, nil
 }
 
 func (s *Service) updateAssumeRolePolicy(call *service.Call, f form) (any, error) {

@@ -75,6 +75,9 @@ func simPolicyList(f form, param, typ string) ([]simSource, error) {
 	var out []simSource
 	for i, doc := range f.list(param) {
 		p, err := iampolicy.Parse(doc)
+		if err != nil && !isJSON(doc) {
+			return nil, invalidJSON()
+		}
 		if err != nil {
 			return nil, malformed("%s.%d: %s", param, i+1, err.Error())
 		}
@@ -102,6 +105,9 @@ func readSimCommon(f form, in *simInput) (actions, resources []string, explicitR
 	}
 	if doc := f.get("ResourcePolicy"); doc != "" {
 		p, err := iampolicy.Parse(doc)
+		if err != nil && !isJSON(doc) {
+			return nil, nil, false, invalidJSON()
+		}
 		if err != nil {
 			return nil, nil, false, malformed("ResourcePolicy: %s", err.Error())
 		}

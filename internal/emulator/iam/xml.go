@@ -58,26 +58,44 @@ type roleXML struct {
 	CreateDate               string           `xml:"CreateDate"`
 	AssumeRolePolicyDocument string           `xml:"AssumeRolePolicyDocument"`
 	Description              string           `xml:"Description,omitempty"`
-	MaxSessionDuration       int32            `xml:"MaxSessionDuration"`
+	MaxSessionDuration       *int32           `xml:"MaxSessionDuration,omitempty"`
 	PermissionsBoundary      *boundaryXML     `xml:"PermissionsBoundary,omitempty"`
 	Tags                     *members[tagXML] `xml:"Tags,omitempty"`
 	RoleLastUsed             *struct{}        `xml:"RoleLastUsed,omitempty"`
 }
 
-// roleOut renders a role; full adds what GetRole/CreateRole show and
-// ListRoles leaves out (tags, boundary, last used).
-func roleOut(r *role, full bool) roleXML {
+// roleView is which of AWS's renderings of a role an operation returns.
+type roleView int
+
+const (
+	// roleCreated is CreateRole's: no MaxSessionDuration and no
+	// RoleLastUsed, as in the API reference's example response
+	// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html).
+	roleCreated roleView = iota
+	// roleFull is GetRole's and UpdateRoleDescription's: everything,
+	// RoleLastUsed included (empty until the role is used).
+	roleFull
+	// roleListed is ListRoles': no tags, boundary or last use.
+	roleListed
+)
+
+func roleOut(r *role, view roleView) roleXML {
 	x := roleXML{
 		Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN, CreateDate: isoTime(r.Created),
 		AssumeRolePolicyDocument: encodeDoc(r.Trust), Description: r.Description,
-		MaxSessionDuration: r.MaxSessionDuration,
 	}
-	if full {
+	if view != roleCreated {
+		d := r.MaxSessionDuration
+		x.MaxSessionDuration = &d
+	}
+	if view != roleListed {
 		x.PermissionsBoundary = boundary(r.Boundary)
 		if len(r.Tags) > 0 {
 			t := list(tagsXML(r.Tags))
 			x.Tags = &t
 		}
+	}
+	if view == roleFull {
 		x.RoleLastUsed = &struct{}{}
 	}
 	return x

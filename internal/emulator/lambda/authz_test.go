@@ -116,6 +116,10 @@ func TestEveryOperationDenied(t *testing.T) {
 			_, err := caller.Invoke(ctx, &awslambda.InvokeInput{FunctionName: fn, Payload: []byte(`{}`)})
 			return err
 		},
+		"GetAccountSettings": func() error {
+			_, err := caller.GetAccountSettings(ctx, &awslambda.GetAccountSettingsInput{})
+			return err
+		},
 	}
 	wantAction := map[string]string{"Invoke": "lambda:InvokeFunction"}
 	for _, op := range e.svc.Operations() {
@@ -143,7 +147,7 @@ func TestEveryOperationDenied(t *testing.T) {
 		authz.mu.Unlock()
 		resource := arn
 		switch op {
-		case "ListFunctions":
+		case "ListFunctions", "GetAccountSettings":
 			resource = "*"
 		case "CreateFunction":
 			resource = "arn:aws:lambda:us-east-1:000000000000:function:other"

@@ -81,7 +81,7 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 	if in.FunctionName == "" {
 		return 0, nil, service.Validation("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
 	}
-	ref, err := parseFunctionRef(in.FunctionName)
+	ref, err := parseFunctionRef(call.Operation, in.FunctionName)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -208,7 +208,7 @@ func (s *Service) createFunction(call *service.Call, r *http.Request) (int, any,
 	s.functions[rec.key()] = fn
 	s.mu.Unlock()
 	s.prepareCode(rec.CodeSha256, in.Code.ZipFile)
-	return http.StatusCreated, fn.withState(rec.configuration(), call.Now), nil
+	return http.StatusCreated, fn.withState(rec.created(), call.Now), nil
 }
 
 // prepareCode unpacks new code in the background, so the first invoke
@@ -226,7 +226,7 @@ func (s *Service) prepareCode(sha string, zipBytes []byte) {
 // It authorizes the call on the function's ARN before looking, so a caller
 // without permission cannot learn whether a function exists.
 func (s *Service) lookup(call *service.Call, param string) (*function, *record, error) {
-	ref, err := parseFunctionRef(param)
+	ref, err := parseFunctionRef(call.Operation, param)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -327,8 +327,13 @@ func (s *Service) listFunctions(call *service.Call, q url.Values) (int, any, err
 	maxItems := 50
 	if m := q.Get("MaxItems"); m != "" {
 		n, err := strconv.Atoi(m)
-		if err != nil || n < 1 || n > 10000 {
-			return 0, nil, service.Validation("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000", m)
+		switch {
+		case err != nil:
+			return 0, nil, service.Validation("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", m)
+		case n < 1:
+			return 0, nil, service.Validation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", n)
+		case n > 10000:
+			return 0, nil, service.Validation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", n)
 		}
 		maxItems = n
 	}
@@ -588,5 +593,5 @@ func (s *Service) update(fn *function, revision *string, dryRun bool, now time.T
 	if newZip != nil && rec.CodeSha256 != cur.CodeSha256 {
 		s.prepareCode(rec.CodeSha256, newZip)
 	}
-	return http.StatusOK, fn.withState(rec.configuration(), now), nil
+	return http.StatusOK, fn.withState(rec.updating(), now), nil
 }

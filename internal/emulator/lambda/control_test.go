@@ -44,8 +44,10 @@ func TestCreateGetListDelete(t *testing.T) {
 	if aws.ToString(out.CodeSha256) != sha(zipBytes) || out.CodeSize != int64(len(zipBytes)) {
 		t.Errorf("CodeSha256/CodeSize = %s/%d, want %s/%d", aws.ToString(out.CodeSha256), out.CodeSize, sha(zipBytes), len(zipBytes))
 	}
-	if aws.ToString(out.Version) != "$LATEST" || out.State != types.StateActive || out.LastUpdateStatus != types.LastUpdateStatusSuccessful {
-		t.Errorf("Version/State/LastUpdateStatus = %s/%s/%s", aws.ToString(out.Version), out.State, out.LastUpdateStatus)
+	// "After Lambda creates the function, it sets the state to pending"
+	// (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+	if aws.ToString(out.Version) != "$LATEST" || out.State != types.StatePending || out.StateReasonCode != types.StateReasonCodeCreating {
+		t.Errorf("Version/State/StateReasonCode = %s/%s/%s", aws.ToString(out.Version), out.State, out.StateReasonCode)
 	}
 	if !lastModifiedRE.MatchString(aws.ToString(out.LastModified)) {
 		t.Errorf("LastModified = %q, not Lambda's format", aws.ToString(out.LastModified))

@@ -85,7 +85,7 @@ type configuration struct {
 	StateReason      string               `json:"StateReason,omitempty"`
 	StateReasonCode  string               `json:"StateReasonCode,omitempty"`
 	LastUpdateStatus string               `json:"LastUpdateStatus,omitempty"`
-	// LastUpdateStatusReason(Code) explain an update in progress (realism).
+	// LastUpdateStatusReason and its code accompany an update in progress.
 	LastUpdateStatusReason     string           `json:"LastUpdateStatusReason,omitempty"`
 	LastUpdateStatusReasonCode string           `json:"LastUpdateStatusReasonCode,omitempty"`
 	PackageType                string           `json:"PackageType"`
@@ -147,6 +147,33 @@ func (r *record) configuration() configuration {
 	if len(r.Env) > 0 {
 		c.Environment = &environmentResponse{Variables: cloneMap(r.Env)}
 	}
+	return c
+}
+
+// The function's lifecycle as its API answers show it. Lambda answers
+// CreateFunction with the function Pending and an update with
+// LastUpdateStatus InProgress; the emulator finishes both before it
+// answers, so GetFunction and the SDK's FunctionActiveV2 and
+// FunctionUpdatedV2 waiters see Active and Successful at once.
+// https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+const (
+	msgBeingCreated = "The function is being created."
+	reasonCreating  = "Creating"
+)
+
+// created is CreateFunction's answer: State Pending, no LastUpdateStatus.
+func (r *record) created() configuration {
+	c := r.configuration()
+	c.State, c.StateReason, c.StateReasonCode = "Pending", msgBeingCreated, reasonCreating
+	c.LastUpdateStatus = ""
+	return c
+}
+
+// updating is UpdateFunctionCode's and UpdateFunctionConfiguration's
+// answer: the function Active, its update InProgress.
+func (r *record) updating() configuration {
+	c := r.configuration()
+	c.LastUpdateStatus = "InProgress"
 	return c
 }
 

@@ -59,9 +59,15 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request, call *service.Ca
 		switch m {
 		case http.MethodGet:
 			call.Operation = "GetFunction"
+			if err := checkQualifierParam(call.Operation, segs[2], r.URL.Query()); err != nil {
+				return 0, nil, err
+			}
 			return s.getFunction(call, segs[2], r.URL.Query().Get("Qualifier"))
 		case http.MethodDelete:
 			call.Operation = "DeleteFunction"
+			if err := checkQualifierParam(call.Operation, segs[2], r.URL.Query()); err != nil {
+				return 0, nil, err
+			}
 			return s.deleteFunction(call, segs[2], r.URL.Query().Get("Qualifier"))
 		}
 	case len(segs) == 4 && segs[0] == "2015-03-31" && segs[1] == "functions":
@@ -69,6 +75,9 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request, call *service.Ca
 		switch segs[3] + " " + m {
 		case "configuration GET":
 			call.Operation = "GetFunctionConfiguration"
+			if err := checkQualifierParam(call.Operation, name, r.URL.Query()); err != nil {
+				return 0, nil, err
+			}
 			return s.getFunctionConfiguration(call, name, r.URL.Query().Get("Qualifier"))
 		case "configuration PUT":
 			call.Operation = "UpdateFunctionConfiguration"
@@ -83,8 +92,14 @@ func (s *Service) route(w http.ResponseWriter, r *http.Request, call *service.Ca
 			return s.downloadCode(w, call, name)
 		case "invocations POST":
 			call.Operation = "Invoke"
+			if err := checkQualifierParam(call.Operation, name, r.URL.Query()); err != nil {
+				return 0, nil, err
+			}
 			return s.invoke(w, r, call, name)
 		}
+	case len(segs) == 2 && segs[0] == "2016-08-19" && segs[1] == "account-settings" && m == http.MethodGet:
+		call.Operation = "GetAccountSettings"
+		return s.getAccountSettings(call)
 	case len(segs) == 3 && segs[0] == "2017-03-31" && segs[1] == "tags":
 		switch m {
 		case http.MethodPost:

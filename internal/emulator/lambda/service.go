@@ -184,7 +184,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 // Register mounts the service on the dispatcher under Lambda's API
 // versions' path prefixes.
 func (s *Service) Register(d *dispatch.Server) {
-	d.REST("lambda", []string{"/2015-03-31/", "/2017-03-31/", "/2018-10-31/", "/2019-09-25/", "/2020-06-30/", "/2021-10-31/"}, s)
+	d.REST("lambda", []string{"/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2018-10-31/", "/2019-09-25/", "/2020-06-30/", "/2021-10-31/"}, s)
 }
 
 // Operations lists the operations served.
@@ -192,6 +192,7 @@ func (s *Service) Operations() []string {
 	return []string{
 		"CreateFunction", "GetFunction", "GetFunctionConfiguration", "ListFunctions", "DeleteFunction",
 		"UpdateFunctionCode", "UpdateFunctionConfiguration", "TagResource", "UntagResource", "ListTags", "Invoke",
+		"GetAccountSettings",
 	}
 }
 

@@ -2,22 +2,36 @@ package lambda
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
 )
 
+// rawTaggableResource is the model's TaggableResource pattern, quoted
+// verbatim in the ValidationException for a Resource that does not match.
+const rawTaggableResource = `arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`
+
+var taggableResource = regexp.MustCompile("^(" + rawTaggableResource + ")$")
+
 // taggedFunction resolves the Resource label of the tag operations: a
 // function ARN without a qualifier.
 func (s *Service) taggedFunction(call *service.Call, resource string) (*function, error) {
-	if !strings.HasPrefix(resource, "arn:") {
-		var v violations
-		v.pattern("resource", resource, `arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:(function:[a-zA-Z0-9-_]+(:(\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)`)
-		return nil, v.err()
+	var v violations
+	if len(resource) > 256 {
+		v.add("Value '%s' at 'resource' failed to satisfy constraint: Member must have length less than or equal to 256", resource)
 	}
-	ref, err := parseFunctionRef(resource)
-	if err != nil {
+	if !taggableResource.MatchString(resource) {
+		v.pattern("resource", resource, rawTaggableResource)
+	}
+	if err := v.err(); err != nil {
 		return nil, err
+	}
+	ref, err := parseFunctionRef(call.Operation, resource)
+	if err != nil || !strings.Contains(resource, ":function:") {
+		// A code-signing config, event source mapping or capacity
+		// provider: none exist here.
+		return nil, service.Errorf(404, "ResourceNotFoundException", "The resource you requested does not exist.")
 	}
 	if ref.Qualifier != "" {
 		return nil, invalidParam("Tags on function aliases and versions are not supported. Please specify a function ARN.")

@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -11,17 +12,51 @@ import (
 
 // Patterns from Lambda's API model.
 var (
-	functionNamePattern = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$`)
-	plainNamePattern    = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
-	roleARNPattern      = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
-	handlerPattern      = regexp.MustCompile(`^[^\s]+$`)
-	envNamePattern      = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
+	plainNamePattern = regexp.MustCompile(`^[a-zA-Z0-9-_]+$`)
+	// Names in NamespacedFunctionName may also hold dots.
+	namespacedPlainPattern = regexp.MustCompile(`^[a-zA-Z0-9-_.]+$`)
+	roleARNPattern         = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$`)
+	handlerPattern         = regexp.MustCompile(`^[^\s]+$`)
+	envNamePattern         = regexp.MustCompile(`^[a-zA-Z]([a-zA-Z0-9_])+$`)
+	qualifierPattern       = regexp.MustCompile(`^(\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$`)
 )
 
 const (
-	rawFunctionNamePattern = `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`
-	rawRolePattern         = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
+	rawRolePattern      = `arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`
+	rawQualifierPattern = `\$(LATEST(\.PUBLISHED)?)|[a-zA-Z0-9-_$]+`
 )
+
+// nameShape is one of the model's shapes for a FunctionName member: the
+// pattern (quoted verbatim in ValidationException messages, as AWS quotes
+// it) and the maximum length differ by operation.
+type nameShape struct {
+	raw   string
+	re    *regexp.Regexp
+	max   int
+	plain *regexp.Regexp // what the name part itself may hold
+}
+
+var (
+	// FunctionName: CreateFunction, UpdateFunctionCode,
+	// UpdateFunctionConfiguration.
+	functionNameShape = newNameShape(`(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`, 140, plainNamePattern)
+	// NamespacedFunctionName: GetFunction, GetFunctionConfiguration,
+	// DeleteFunction, Invoke.
+	namespacedNameShape = newNameShape(`(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?`, 256, namespacedPlainPattern)
+)
+
+func newNameShape(raw string, max int, plain *regexp.Regexp) nameShape {
+	return nameShape{raw: raw, re: regexp.MustCompile("^(" + raw + ")$"), max: max, plain: plain}
+}
+
+// shapeOf is the FunctionName shape of an operation, from the model.
+func shapeOf(op string) nameShape {
+	switch op {
+	case "CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration":
+		return functionNameShape
+	}
+	return namespacedNameShape
+}
 
 // runtimes is the Runtime enum of the API model.
 var runtimes = []string{
@@ -139,11 +174,17 @@ type functionRef struct {
 	Name, Qualifier, Region, Account string
 }
 
-func parseFunctionRef(s string) (functionRef, error) {
-	if s == "" || len(s) > 256 || !functionNamePattern.MatchString(s) {
-		var v violations
-		v.pattern("functionName", s, rawFunctionNamePattern)
-		return functionRef{}, v.err()
+func parseFunctionRef(op, s string) (functionRef, error) {
+	shape := shapeOf(op)
+	var v violations
+	if len(s) > shape.max {
+		v.add("Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to %d", s, shape.max)
+	}
+	if s == "" || !shape.re.MatchString(s) {
+		v.pattern("functionName", s, shape.raw)
+	}
+	if err := v.err(); err != nil {
+		return functionRef{}, err
 	}
 	var ref functionRef
 	rest := s
@@ -157,15 +198,50 @@ func parseFunctionRef(s string) (functionRef, error) {
 		ref.Account, rest = rest[:i], rest[i+len(":function:"):]
 	}
 	ref.Name, ref.Qualifier, _ = strings.Cut(rest, ":")
-	if !plainNamePattern.MatchString(ref.Name) {
-		var v violations
-		v.pattern("functionName", s, rawFunctionNamePattern)
+	if !shape.plain.MatchString(ref.Name) {
+		v.pattern("functionName", s, shape.raw)
 		return functionRef{}, v.err()
 	}
 	if len(ref.Name) > 64 {
 		return functionRef{}, service.Validation("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64", s)
 	}
 	return ref, nil
+}
+
+// checkQualifierParam validates a Qualifier query parameter against the
+// model (NumericLatestPublishedOrAliasQualifier) and against the qualifier
+// the function name itself carries: "my-function:1" with Qualifier "2" is
+// InvalidParameterValueException, not a missing function.
+// https://docs.aws.amazon.com/lambda/latest/api/API_GetFunction.html
+func checkQualifierParam(op, name string, q url.Values) error {
+	vals, ok := q["Qualifier"]
+	if !ok {
+		return nil
+	}
+	qual := ""
+	if len(vals) > 0 {
+		qual = vals[0]
+	}
+	var v violations
+	if len(qual) > 128 {
+		v.add("Value '%s' at 'qualifier' failed to satisfy constraint: Member must have length less than or equal to 128", qual)
+	}
+	if qual == "" {
+		v.add("Value '' at 'qualifier' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	} else if !qualifierPattern.MatchString(qual) {
+		v.pattern("qualifier", qual, rawQualifierPattern)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	ref, err := parseFunctionRef(op, name)
+	if err != nil {
+		return nil // the operation reports the name itself
+	}
+	if ref.Qualifier != "" && ref.Qualifier != qual {
+		return invalidParam("The derived qualifier from the function name does not match the specified qualifier.")
+	}
+	return nil
 }
 
 // checkQualifier accepts the unqualified function and $LATEST: the

@@ -459,6 +459,9 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 	// the merged, time-ordered result cannot come from further down.
 	var found []filteredEvent
 	var positions []pos
+	// searchedLogStreams is always empty: "As of May 15, 2020, this
+	// parameter is no longer supported. This parameter returns an empty
+	// list." (FilterLogEvents API reference).
 	nowMS := millis(call.Now)
 	out := filterLogEventsOutput{Events: []filteredEvent{}, SearchedLogStreams: []searchedStream{}}
 	for _, st := range streams {
@@ -477,7 +480,6 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 			n++
 		}
 		st.mu.RUnlock()
-		out.SearchedLogStreams = append(out.SearchedLogStreams, searchedStream{LogStreamName: st.rec.Name, SearchedCompletely: true})
 	}
 	idx := make([]int, len(found))
 	for i := range idx {

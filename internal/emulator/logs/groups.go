@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
@@ -66,16 +67,25 @@ var retentionDays = map[int32]bool{
 
 const retentionSet = "[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]"
 
+// Tag patterns of the Logs model's TagKey and TagValue shapes.
+var (
+	logsTagKey   = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$`)
+	logsTagValue = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
+)
+
 func checkTags(tags map[string]string) error {
 	if len(tags) > 50 {
 		return invalidParameter("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50")
 	}
 	for k, v := range tags {
-		if k == "" || len(k) > 128 || strings.HasPrefix(strings.ToLower(k), "aws:") {
+		if k == "" || utf8.RuneCountInString(k) > 128 || !logsTagKey.MatchString(k) || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return invalidParameter("1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$]", k)
 		}
-		if len(v) > 256 {
+		if utf8.RuneCountInString(v) > 256 {
 			return invalidParameter("1 validation error detected: Value at 'tags' failed to satisfy constraint: Map value must have length less than or equal to 256")
+		}
+		if !logsTagValue.MatchString(v) {
+			return invalidParameter("1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$]", v)
 		}
 	}
 	return nil
@@ -199,8 +209,15 @@ func limitParam(limit *int, def, max int) (int, error) {
 	if limit == nil {
 		return def, nil
 	}
-	if *limit < 1 || *limit > max {
-		return 0, invalidParameter("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value between 1 and %d", *limit, max)
+	// Logs leaves the value out of the message, as AWS answers
+	// DescribeLogGroups' limit 51: "1 validation error detected: Value at
+	// 'limit' failed to satisfy constraint: Member must have value less
+	// than or equal to 50".
+	if *limit < 1 {
+		return 0, invalidParameter("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+	}
+	if *limit > max {
+		return 0, invalidParameter("1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value less than or equal to %d", max)
 	}
 	return *limit, nil
 }

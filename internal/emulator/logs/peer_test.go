@@ -44,3 +44,23 @@ except logs.exceptions.InvalidParameterException:
     pass
 `)
 }
+
+// TestPeerBoto3StreamShape: botocore sees log streams without
+// uploadSequenceToken and with storedBytes 0.
+func TestPeerBoto3StreamShape(t *testing.T) {
+	e := newEnv(t, nil, dispatch.Options{})
+	emutest.RunBoto3(t, e.url, `
+import sys, time, boto3
+logs = boto3.client("logs", endpoint_url=sys.argv[1])
+logs.create_log_group(logGroupName="g")
+logs.create_log_stream(logGroupName="g", logStreamName="s")
+logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "hi"}])
+st = logs.describe_log_streams(logGroupName="g")["logStreams"][0]
+assert "uploadSequenceToken" not in st and st["storedBytes"] == 0, st
+try:
+    logs.tag_resource(resourceArn="arn:aws:logs:us-east-1:000000000000:log-group:g", tags={"k": "v!"})
+    raise SystemExit("bad tag value accepted")
+except logs.exceptions.InvalidParameterException:
+    pass
+`)
+}

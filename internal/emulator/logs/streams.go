@@ -149,9 +149,12 @@ type logStreamOut struct {
 	FirstEventTimestamp *int64 `json:"firstEventTimestamp,omitempty"`
 	LastEventTimestamp  *int64 `json:"lastEventTimestamp,omitempty"`
 	LastIngestionTime   *int64 `json:"lastIngestionTime,omitempty"`
-	UploadSequenceToken string `json:"uploadSequenceToken"`
 	Arn                 string `json:"arn"`
-	StoredBytes         int64  `json:"storedBytes"`
+	// StoredBytes is always 0 for a stream: "Starting on June 17, 2019,
+	// this parameter will be deprecated for log streams, and will be
+	// reported as zero" (the group's storedBytes still counts).
+	// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_LogStream.html
+	StoredBytes int64 `json:"storedBytes"`
 }
 
 type describeLogStreamsOutput struct {
@@ -159,8 +162,9 @@ type describeLogStreamsOutput struct {
 	NextToken  string         `json:"nextToken,omitempty"`
 }
 
-// sequenceToken is the token PutLogEvents returns and DescribeLogStreams
-// shows; AWS no longer requires it, so any value is accepted back.
+// sequenceToken is the token PutLogEvents returns; AWS ignores it on input
+// and DescribeLogStreams no longer shows it (uploadSequenceToken: "You don't
+// need to obtain uploadSequenceToken to use a PutLogEvents action").
 func sequenceToken(lastSeq uint64) string {
 	return fmt.Sprintf("%056d", lastSeq)
 }
@@ -170,7 +174,6 @@ func (st *stream) describe(g *group) logStreamOut {
 	defer st.mu.RUnlock()
 	o := logStreamOut{
 		LogStreamName: st.rec.Name, CreationTime: st.rec.Created,
-		UploadSequenceToken: sequenceToken(st.lastSeq), StoredBytes: st.storedBytes,
 		Arn: g.arn() + ":log-stream:" + st.rec.Name,
 	}
 	if n := len(st.events); n > 0 {

@@ -82,10 +82,13 @@ func accountOf(arn, fallback string) string {
 	return fallback
 }
 
-var sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+var (
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]*$`)
+	externalIDPattern  = regexp.MustCompile(`^[\w+=,.@:/-]*$`)
+)
 
 func checkSessionName(name string) error {
-	if !sessionNamePattern.MatchString(name) {
+	if len(name) < 2 || len(name) > 64 || !sessionNamePattern.MatchString(name) {
 		return errors.New("role session name must be 2 to 64 characters of letters, digits and +=,.@_-")
 	}
 	return nil
@@ -113,32 +116,40 @@ type assumeRoleResult struct {
 }
 
 func (s *Service) assumeRole(call *service.Call, form url.Values) (any, error) {
+	// The model's constraints first, every violation counted in one
+	// ValidationError as AWS words it (400, before any authorization).
+	// https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+	var v violations
 	roleARN := form.Get("RoleArn")
-	if roleARN == "" {
-		return nil, validationError("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
-	}
-	if len(roleARN) < 20 || len(roleARN) > 2048 {
-		return nil, validationError("1 validation error detected: Value '%s' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20", roleARN)
-	}
+	v.str("roleArn", roleARN, form.Has("RoleArn"), 20, 2048, nil, "")
 	sessionName := form.Get("RoleSessionName")
-	if sessionName == "" {
-		return nil, validationError("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-	}
-	if checkSessionName(sessionName) != nil {
-		return nil, validationError("1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", sessionName)
-	}
+	v.str("roleSessionName", sessionName, form.Has("RoleSessionName"), 2, 64, sessionNamePattern, `[\w+=,.@-]*`)
 	duration := int64(defaultDuration)
 	if raw := form.Get("DurationSeconds"); raw != "" {
 		n, err := strconv.ParseInt(raw, 10, 64)
 		switch {
 		case err != nil:
-			return nil, validationError("1 validation error detected: Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must be an integer", raw)
+			v.add("Value '%s' at 'durationSeconds' failed to satisfy constraint: Member must be an integer", raw)
 		case n < minDuration:
-			return nil, validationError("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to %d", n, minDuration)
+			v.add("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to %d", n, minDuration)
 		case n > maxDuration:
-			return nil, validationError("1 validation error detected: Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to %d", n, maxDuration)
+			v.add("Value '%d' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to %d", n, maxDuration)
 		}
 		duration = n
+	}
+	sourceIdentity := form.Get("SourceIdentity")
+	if form.Has("SourceIdentity") {
+		v.str("sourceIdentity", sourceIdentity, true, 2, 64, sessionNamePattern, `[\w+=,.@-]*`)
+	}
+	if form.Has("ExternalId") {
+		v.str("externalId", form.Get("ExternalId"), true, 2, 1224, externalIDPattern, `[\w+=,.@:\/-]*`)
+	}
+	tags, transitive := readSessionTags(form, &v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkSessionTags(tags, transitive); err != nil {
+		return nil, err
 	}
 	if _, ok := form["PolicyArns.member.1.arn"]; ok {
 		return nil, validationError("PolicyArns (managed session policies) are not supported by this emulator; pass an inline Policy instead")
@@ -158,8 +169,6 @@ func (s *Service) assumeRole(call *service.Call, form url.Values) (any, error) {
 		}
 		policy = p
 	}
-	sourceIdentity := form.Get("SourceIdentity")
-
 	if err := call.Authorize(roleARN); err != nil {
 		return nil, err
 	}
@@ -179,8 +188,13 @@ func (s *Service) assumeRole(call *service.Call, form url.Values) (any, error) {
 	// cannot assume roles at all.
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html
-	if isRoot(call.Principal.ARN) || !trustAllows(role, call.Principal.ARN, call.Account) {
+	if isRoot(call.Principal.ARN) || !trustAllows(role, call.Principal.ARN, call.Account, "sts:AssumeRole") {
 		return nil, denied
+	}
+	// Session tags need the trust policy to allow sts:TagSession too.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html#id_session-tags_permissions-required
+	if len(tags) > 0 && !trustAllows(role, call.Principal.ARN, call.Account, "sts:TagSession") {
+		return nil, service.AccessDenied("sts", call.Principal.ARN, "sts:TagSession", roleARN, "")
 	}
 	maxSession := int64(role.MaxSessionDuration)
 	if maxSession == 0 {
@@ -219,14 +233,14 @@ func isRoot(arn string) bool {
 
 // trustAllows evaluates the role's trust policy for the caller: it must
 // allow the caller (by its ARN, its role, or its account) to sts:AssumeRole.
-func trustAllows(role RoleInfo, callerARN, account string) bool {
+func trustAllows(role RoleInfo, callerARN, account, action string) bool {
 	trust, err := iampolicy.Parse(role.TrustPolicy)
 	if err != nil {
 		return false
 	}
 	res := trust.Evaluate("trust", iampolicy.Request{
 		Principal: callerARN, PrincipalAccount: accountOf(callerARN, account),
-		Action: "sts:AssumeRole", Resource: role.ARN,
+		Action: action, Resource: role.ARN,
 	})
 	return res.Decision == iampolicy.Allowed
 }

@@ -25,6 +25,8 @@ const (
 	account   = "000000000000"
 	lambdaARN = "arn:aws:iam::000000000000:role/ProcessOrderFunction-role"
 	openARN   = "arn:aws:iam::000000000000:role/Assumable"
+	// taggingARN's trust policy also allows sts:TagSession.
+	taggingARN = "arn:aws:iam::000000000000:role/Tagging"
 )
 
 // fakeRoles is a role directory standing in for IAM.
@@ -44,6 +46,8 @@ var roles = fakeRoles{
 		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`},
 	"open": {Name: "Assumable", ARN: openARN, RoleID: "AROABBBBBBBBBBBBBBBBB", MaxSessionDuration: 7200,
 		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":"sts:AssumeRole"}]}`},
+	"tagging": {Name: "Tagging", ARN: taggingARN, RoleID: "AROACCCCCCCCCCCCCCCCC", MaxSessionDuration: 3600,
+		TrustPolicy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`},
 }
 
 // clock is a settable time source.

@@ -29,7 +29,9 @@ def expect_error(code, fn, **kw):
 cfg = c.create_function(FunctionName="peer", Runtime="provided.al2023", Role=role, Handler="bootstrap",
                         Code={"ZipFile": zip_bytes}, Architectures=[arch], Tags={"orders:stack": "orders"},
                         Environment={"Variables": {"TABLE_NAME": "OrdersTable"}})
-assert cfg["State"] == "Active" and cfg["Version"] == "$LATEST", cfg
+# CreateFunction answers Pending; the waiter then sees Active
+# (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+assert cfg["State"] == "Pending" and cfg["StateReasonCode"] == "Creating" and cfg["Version"] == "$LATEST", cfg
 assert cfg["LastModified"].endswith("+0000"), cfg["LastModified"]
 c.get_waiter("function_active_v2").wait(FunctionName="peer")
 c.get_waiter("function_updated_v2").wait(FunctionName="peer")
@@ -67,6 +69,8 @@ c.untag_resource(Resource=arn, TagKeys=["orders:stack"])
 assert c.list_tags(Resource=arn)["Tags"] == {"a": "1"}
 up = c.update_function_configuration(FunctionName="peer", Timeout=20, MemorySize=256)
 assert up["Timeout"] == 20 and up["RevisionId"] != cfg["RevisionId"]
+assert up["State"] == "Active" and up["LastUpdateStatus"] == "InProgress", up
+c.get_waiter("function_updated_v2").wait(FunctionName="peer")
 up = c.update_function_code(FunctionName="peer", ZipFile=zip_bytes)
 assert up["CodeSha256"] == cfg["CodeSha256"]
 c.delete_function(FunctionName="peer")
