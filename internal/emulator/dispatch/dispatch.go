@@ -190,6 +190,10 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		Authz:     s.opts.Authz,
 		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":user/admin", Admin: true},
 	}
+	// For SQS: the X-Ray header a message keeps as AWSTraceHeader, and the
+	// queue URL an awsQuery request was posted to.
+	call.TraceHeader = r.Header.Get("X-Amzn-Trace-Id")
+	call.Path = r.URL.Path
 	cred, signed := parseAuthorization(r)
 	if !signed {
 		return call, nil
