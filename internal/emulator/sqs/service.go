@@ -1,5 +1,5 @@
 // Package sqs emulates Amazon SQS standard queues over the awsJson 1.0
-// protocol (query-compatible errors), with every queue and message kept in
+// protocol (query-compatible errors) and the older awsQuery protocol, with every queue and message kept in
 // the emulator's store so that what was acknowledged survives a restart.
 package sqs
 
@@ -89,13 +89,17 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Register serves SQS on d under the AmazonSQS target prefix.
+// Register serves SQS on d under the AmazonSQS target prefix and as an
+// awsQuery service.
 func (s *Service) Register(d *dispatch.Server) {
 	d.JSON("sqs", "AmazonSQS", protocol.JSONService{
 		ContentType:     "application/x-amz-json-1.0",
 		ErrorNamespace:  "com.amazonaws.sqs#",
 		QueryCompatible: true,
 	}, s, operations)
+	// The same operations over the older awsQuery protocol (query.go);
+	// requests signed for sqs reach them.
+	d.Query("sqs", protocol.QueryService{XMLNamespace: XMLNamespace, LegacyCodes: true}, s, operations)
 }
 
 // Operations lists the operations served (service.Operations).
