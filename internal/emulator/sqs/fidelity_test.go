@@ -285,3 +285,61 @@ func addHeader(name, value string) func(*middleware.Stack) error {
 		}), middleware.After)
 	}
 }
+
+// AddPermission writes a statement per label into the queue's Policy as
+// SQS writes it, visible through GetQueueAttributes; RemovePermission takes
+// it out again, and the policy goes when its last statement does
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_AddPermission.html).
+func TestAddRemovePermission(t *testing.T) {
+	e := newEnv(t)
+	url := e.createQueue(t, "shared", nil)
+	arn := "arn:aws:sqs:us-east-1:000000000000:shared"
+	if _, err := e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("OneAccount"),
+		AWSAccountIds: []string{"111122223333"}, Actions: []string{"SendMessage"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("Two"),
+		AWSAccountIds: []string{"111122223333", "444455556666"}, Actions: []string{"ReceiveMessage", "DeleteMessage"}}); err != nil {
+		t.Fatal(err)
+	}
+	policy := func() string {
+		out, err := e.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"Policy"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Attributes["Policy"]
+	}
+	want := `{"Version":"2012-10-17","Id":"` + arn + `/SQSDefaultPolicy","Statement":[` +
+		`{"Sid":"OneAccount","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"SQS:SendMessage","Resource":"` + arn + `"},` +
+		`{"Sid":"Two","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:root","arn:aws:iam::444455556666:root"]},"Action":["SQS:ReceiveMessage","SQS:DeleteMessage"],"Resource":"` + arn + `"}]}`
+	if got := policy(); got != want {
+		t.Fatalf("Policy =\n%s\nwant\n%s", got, want)
+	}
+	_, err := e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("Two"),
+		AWSAccountIds: []string{"111122223333"}, Actions: []string{"SendMessage"}})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("Bad"),
+		AWSAccountIds: []string{"*"}, Actions: []string{"SendMessage"}})
+	wantCode(t, err, "InvalidParameterValue")
+	_, err = e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("Bad"),
+		AWSAccountIds: []string{"111122223333"}, Actions: []string{"CreateQueue"}})
+	wantCode(t, err, "InvalidParameterValue")
+	if got := policy(); got != want {
+		t.Fatalf("a refused AddPermission changed the policy:\n%s", got)
+	}
+
+	if _, err := e.client.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: &url, Label: aws.String("OneAccount")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := policy(); strings.Contains(got, "OneAccount") || !strings.Contains(got, `"Sid":"Two"`) {
+		t.Fatalf("after RemovePermission: %s", got)
+	}
+	_, err = e.client.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: &url, Label: aws.String("OneAccount")})
+	wantCode(t, err, "InvalidParameterValue")
+	if _, err := e.client.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: &url, Label: aws.String("Two")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := policy(); got != "" {
+		t.Fatalf("policy left after its last statement went: %s", got)
+	}
+}

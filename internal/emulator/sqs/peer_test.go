@@ -8,7 +8,7 @@ import (
 )
 
 const boto3SQS = `
-import sys, boto3
+import json, sys, boto3
 ep = sys.argv[1]
 c = boto3.client("sqs", endpoint_url=ep)
 url = c.create_queue(QueueName="peer", Attributes={"VisibilityTimeout": "5"}, tags={"orders:stack": "orders"})["QueueUrl"]
@@ -52,6 +52,22 @@ assert c.list_queues(QueueNamePrefix="pe")["QueueUrls"] == [url]
 c.tag_queue(QueueUrl=url, Tags={"a": "b"})
 c.untag_queue(QueueUrl=url, TagKeys=["orders:stack"])
 assert c.list_queue_tags(QueueUrl=url)["Tags"] == {"a": "b"}
+c.add_permission(QueueUrl=url, Label="Cross", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+pol = json.loads(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+assert pol["Statement"] == [{"Sid": "Cross", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "SQS:SendMessage", "Resource": "arn:aws:sqs:us-east-1:000000000000:%s" % url.rsplit("/", 1)[1]}], pol
+c.remove_permission(QueueUrl=url, Label="Cross")
+assert "Policy" not in c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {})
+b = c.send_message_batch(QueueUrl=url, Entries=[{"Id": "c", "MessageBody": "z"}])
+assert "Failed" not in b, b
+try:
+    c.create_queue(QueueName="std", Attributes={"FifoQueue": "false"})
+    raise SystemExit("InvalidAttributeName expected")
+except c.exceptions.InvalidAttributeName:
+    pass
+c.send_message(QueueUrl="peer", MessageBody="by name", MessageAttributes={"amount": {"DataType": "Number", "StringValue": "1"}})
+got = c.receive_message(QueueUrl="peer", MessageAttributeNames=["amount.*"], MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+assert any(m.get("MessageAttributes", {}).get("amount", {}).get("StringValue") == "1" for m in got), got
 c.purge_queue(QueueUrl=url)
 c.delete_queue(QueueUrl=url)
 print("ok")
@@ -180,6 +196,12 @@ assert c.list_dead_letter_source_queues(QueueUrl=url).get("queueUrls", []) == []
 c.tag_queue(QueueUrl=url, Tags={"a": "b"})
 c.untag_queue(QueueUrl=url, TagKeys=["orders:stack"])
 assert c.list_queue_tags(QueueUrl=url)["Tags"] == {"a": "b"}
+c.add_permission(QueueUrl=url, Label="Cross", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+pol = json.loads(c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+assert pol["Statement"] == [{"Sid": "Cross", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+    "Action": "SQS:SendMessage", "Resource": "arn:aws:sqs:us-east-1:000000000000:%s" % url.rsplit("/", 1)[1]}], pol
+c.remove_permission(QueueUrl=url, Label="Cross")
+assert "Policy" not in c.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {})
 c.purge_queue(QueueUrl=url)
 c.delete_queue(QueueUrl=url)
 print("ok")

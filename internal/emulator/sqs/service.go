@@ -61,7 +61,7 @@ var operations = []string{
 	"ListQueues", "PurgeQueue", "ListDeadLetterSourceQueues",
 	"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
 	"ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-	"TagQueue", "UntagQueue", "ListQueueTags",
+	"TagQueue", "UntagQueue", "ListQueueTags", "AddPermission", "RemovePermission",
 }
 
 // New loads the queues and messages kept in st.
@@ -152,6 +152,10 @@ func (s *Service) HandleJSON(call *service.Call, body []byte) (any, error) {
 		return s.untagQueue(call, body)
 	case "ListQueueTags":
 		return s.listQueueTags(call, body)
+	case "AddPermission":
+		return s.addPermission(call, body)
+	case "RemovePermission":
+		return s.removePermission(call, body)
 	}
 	return nil, sqsError(400, "InvalidAction", "", "The action %s is not valid for this endpoint.", call.Operation)
 }
