@@ -2,6 +2,8 @@ package sqs
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -341,5 +343,77 @@ func TestAddRemovePermission(t *testing.T) {
 	}
 	if got := policy(); got != "" {
 		t.Fatalf("policy left after its last statement went: %s", got)
+	}
+}
+
+// Over awsJson SQS answers with the query-compatible code in
+// x-amzn-query-error ("CODE;Sender"), which is what the SDK reports, and
+// the status of the model's awsQueryError trait
+// (aws-sdk-go-v2/service/sqs/schemas; API reference "Errors").
+func TestQueryCompatibleErrorCodes(t *testing.T) {
+	e := newEnv(t)
+	url := e.createQueue(t, "codes", nil)
+	missing := e.url + "/000000000000/missing"
+	twelve := make([]types.SendMessageBatchRequestEntry, 11)
+	for i := range twelve {
+		twelve[i] = types.SendMessageBatchRequestEntry{Id: aws.String(fmt.Sprint("e", i)), MessageBody: aws.String("x")}
+	}
+	cases := []struct {
+		name   string
+		call   func() error
+		code   string
+		status int
+	}{
+		{"queue missing", func() error {
+			_, err := e.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &missing, MessageBody: aws.String("x")})
+			return err
+		}, "AWS.SimpleQueueService.NonExistentQueue", 400},
+		{"empty body", func() error {
+			_, err := e.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("")})
+			return err
+		}, "MissingParameter", 400},
+		{"queue exists", func() error {
+			_, err := e.client.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("codes"), Attributes: map[string]string{"DelaySeconds": "9"}})
+			return err
+		}, "QueueAlreadyExists", 400},
+		{"bad receipt", func() error {
+			_, err := e.client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: aws.String("garbage")})
+			return err
+		}, "ReceiptHandleIsInvalid", 404},
+		{"empty batch", func() error {
+			_, err := e.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{}})
+			return err
+		}, "AWS.SimpleQueueService.EmptyBatchRequest", 400},
+		{"too many entries", func() error {
+			_, err := e.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: twelve})
+			return err
+		}, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400},
+		{"repeated ids", func() error {
+			_, err := e.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{
+				{Id: aws.String("a"), MessageBody: aws.String("x")}, {Id: aws.String("a"), MessageBody: aws.String("y")}}})
+			return err
+		}, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400},
+		{"bad batch id", func() error {
+			_, err := e.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{
+				{Id: aws.String("a.b"), MessageBody: aws.String("x")}}})
+			return err
+		}, "AWS.SimpleQueueService.InvalidBatchEntryId", 400},
+		{"batch too long", func() error {
+			big := strings.Repeat("x", 600_000)
+			_, err := e.client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &url, Entries: []types.SendMessageBatchRequestEntry{
+				{Id: aws.String("a"), MessageBody: &big}, {Id: aws.String("b"), MessageBody: &big}}})
+			if err != nil && !strings.Contains(err.Error(), "Batch requests cannot be longer than 1048576 bytes. You have sent 1200000 bytes.") {
+				t.Errorf("BatchRequestTooLong message: %v", err)
+			}
+			return err
+		}, "AWS.SimpleQueueService.BatchRequestTooLong", 400},
+	}
+	for _, c := range cases {
+		err := c.call()
+		wantCode(t, err, c.code)
+		var re *smithyhttp.ResponseError
+		if !errors.As(err, &re) || re.HTTPStatusCode() != c.status {
+			t.Errorf("%s: status %v, want %d", c.name, err, c.status)
+		}
 	}
 }
