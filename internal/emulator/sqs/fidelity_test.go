@@ -185,6 +185,11 @@ func TestMessageGroupIDOnStandardQueue(t *testing.T) {
 	if _, err := e.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String("tenant-1")}); err != nil {
 		t.Fatalf("a valid MessageGroupId: %v", err)
 	}
+	// A receive that asks for it gets the group back.
+	got, err := e.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"MessageGroupId"}})
+	if err != nil || len(got.Messages) != 1 || got.Messages[0].Attributes["MessageGroupId"] != "tenant-1" {
+		t.Fatalf("MessageGroupId on receive: %v %+v", err, got.Messages)
+	}
 	for _, bad := range []string{"", strings.Repeat("g", 129), "has space", "naïve"} {
 		_, err := e.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String(bad)})
 		wantCode(t, err, "InvalidParameterValue")
@@ -415,5 +420,42 @@ func TestQueryCompatibleErrorCodes(t *testing.T) {
 		if !errors.As(err, &re) || re.HTTPStatusCode() != c.status {
 			t.Errorf("%s: status %v, want %d", c.name, err, c.status)
 		}
+	}
+}
+
+// What a message keeps from its request (AWSTraceHeader from the X-Ray
+// header, MessageGroupId) and a policy AddPermission wrote survive a
+// restart.
+func TestRestartKeepsTraceGroupAndPermission(t *testing.T) {
+	dir := t.TempDir()
+	st1 := openStore(t, dir)
+	e := start(t, st1, Options{}, dispatch.Options{})
+	url := e.createQueue(t, "kept", nil)
+	const trace = "Root=1-67891233-abcdef012345678912345678;Sampled=1"
+	if _, err := e.client.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String("x"), MessageGroupId: aws.String("g1")},
+		func(o *sqs.Options) { o.APIOptions = append(o.APIOptions, addHeader("X-Amzn-Trace-Id", trace)) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.client.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("Kept"),
+		AWSAccountIds: []string{"111122223333"}, Actions: []string{"SendMessage"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = start(t, openStore(t, dir), Options{}, dispatch.Options{})
+	got, err := e.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MessageSystemAttributeNames: []types.MessageSystemAttributeName{"All"}})
+	if err != nil || len(got.Messages) != 1 {
+		t.Fatalf("receive after restart: %v", err)
+	}
+	if a := got.Messages[0].Attributes; a["AWSTraceHeader"] != trace || a["MessageGroupId"] != "g1" {
+		t.Fatalf("system attributes after restart: %v", a)
+	}
+	attrs, err := e.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"Policy"}})
+	if err != nil || !strings.Contains(attrs.Attributes["Policy"], `"Sid":"Kept"`) {
+		t.Fatalf("policy after restart: %v %v", err, attrs.Attributes)
 	}
 }

@@ -218,8 +218,12 @@ func buildMessage(cfg queueConfig, e sendEntry, sender string, now time.Time) (*
 	if size > cfg.maxSize {
 		return nil, 0, errInvalidParameter("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", cfg.maxSize)
 	}
+	group := ""
+	if e.MessageGroupId != nil {
+		group = *e.MessageGroupId
+	}
 	return &message{
-		id: service.UUID(), body: body, attrs: attrs,
+		id: service.UUID(), body: body, attrs: attrs, groupID: group,
 		md5Body: md5Hex(body), md5Attrs: md5OfAttributes(attrs),
 		sentAt: now, visibleAt: now.Add(delay), senderID: sender, trace: trace, index: -1,
 	}, size, nil
