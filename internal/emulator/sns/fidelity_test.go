@@ -1,7 +1,10 @@
 package sns
 
 import (
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -222,6 +225,23 @@ func TestConfirmSubscription(t *testing.T) {
 		!strings.Contains(msg.body["SubscribeURL"], "Action=ConfirmSubscription") {
 		t.Fatalf("confirmation = %v %v", msg.header, msg.body)
 	}
+	// Signed as SNS signs a SubscriptionConfirmation (SignatureVersion 1:
+	// SHA1withRSA over the fields' canonical text), with the certificate
+	// the SigningCertURL serves.
+	block, _ := pem.Decode([]byte(fetchCert(t, e.url)))
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, k := range []string{"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"} {
+		text.WriteString(k + "\n" + msg.body[k] + "\n")
+	}
+	sig, _ := base64.StdEncoding.DecodeString(msg.body["Signature"])
+	if msg.body["SignatureVersion"] != "1" || msg.body["SigningCertURL"] != e.url+CertPath ||
+		cert.CheckSignature(x509.SHA1WithRSA, []byte(text.String()), sig) != nil {
+		t.Fatalf("confirmation signature does not verify: %v", msg.body)
+	}
 	_, err = e.topic.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: aws.String("not-the-token")})
 	wantCode(t, err, "InvalidParameter")
 	confirmed, err := e.topic.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: aws.String(msg.body["Token"])})
@@ -256,5 +276,46 @@ func TestConfirmSubscription(t *testing.T) {
 		if aws.ToString(s.SubscriptionArn) == "PendingConfirmation" || aws.ToString(s.SubscriptionArn) == "pending confirmation" {
 			t.Fatalf("a confirmed subscription is still pending: %+v", list.Subscriptions)
 		}
+	}
+}
+
+// A pending subscription's token and a policy AddPermission wrote survive
+// a restart: the confirmation can come after it.
+func TestRestartKeepsPendingTokenAndPermission(t *testing.T) {
+	dir := t.TempDir()
+	st1 := openStore(t, dir)
+	e := start(t, envOptions{st: st1})
+	arn := e.createTopic(t, "kept")
+	tokens := make(chan string, 1)
+	endpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		tokens <- m["Token"]
+	}))
+	t.Cleanup(endpoint.Close)
+	if _, err := e.topic.Subscribe(ctx, &sns.SubscribeInput{TopicArn: &arn, Protocol: aws.String("http"), Endpoint: aws.String(endpoint.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	select {
+	case token = <-tokens:
+	case <-time.After(30 * time.Second): // a failsafe, not a timing assertion
+		t.Fatal("no SubscriptionConfirmation reached the endpoint")
+	}
+	if _, err := e.topic.AddPermission(ctx, &sns.AddPermissionInput{TopicArn: &arn, Label: aws.String("Kept"),
+		AWSAccountId: []string{"111122223333"}, ActionName: []string{"Publish"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e = start(t, envOptions{st: openStore(t, dir)})
+	out, err := e.topic.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: &token})
+	if err != nil || !strings.HasPrefix(aws.ToString(out.SubscriptionArn), arn+":") {
+		t.Fatalf("confirm after restart: %v", err)
+	}
+	attrs, err := e.topic.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: &arn})
+	if err != nil || !strings.Contains(attrs.Attributes["Policy"], `"Sid":"Kept"`) || attrs.Attributes["SubscriptionsConfirmed"] != "1" {
+		t.Fatalf("topic after restart: %v %v", err, attrs.Attributes)
 	}
 }
