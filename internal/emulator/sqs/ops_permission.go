@@ -156,7 +156,11 @@ func (s *Service) editPolicy(q *queue, change func(*queuePolicy) error) error {
 		q.mu.Unlock()
 		return errQueueDoesNotExist()
 	}
-	p := queuePolicy{Version: "2012-10-17"}
+	// A policy AddPermission starts is written as SQS writes it, e.g.
+	// {"Version":"2008-10-17","Id":"arn:aws:sqs:us-east-1:ACCT:q/SQSDefaultPolicy",
+	// "Statement":[{"Sid":"label","Effect":"Allow","Principal":{"AWS":
+	// "arn:aws:iam::ACCT:root"},"Action":"SQS:*","Resource":"arn:aws:sqs:us-east-1:ACCT:q"}]}.
+	p := queuePolicy{Version: "2008-10-17"}
 	if doc := q.attrs[attrPolicy]; doc != "" {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(doc), &m); err != nil {
