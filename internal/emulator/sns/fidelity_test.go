@@ -171,6 +171,16 @@ func TestTopicPermissions(t *testing.T) {
 	_, err := e.topic.AddPermission(ctx, &sns.AddPermissionInput{TopicArn: &arn, Label: aws.String("Cross"),
 		AWSAccountId: []string{"111122223333"}, ActionName: []string{"Publish"}})
 	wantCode(t, err, "InvalidParameter")
+	if _, err := e.topic.AddPermission(ctx, &sns.AddPermissionInput{TopicArn: &arn, Label: aws.String("Lower"),
+		AWSAccountId: []string{"111122223333"}, ActionName: []string{"publish"}}); err != nil {
+		t.Fatal(err)
+	}
+	if st := policy()["Statement"].([]any); st[len(st)-1].(map[string]any)["Action"] != "SNS:publish" {
+		t.Fatalf("an action is written as given: %v", st[len(st)-1])
+	}
+	if _, err := e.topic.RemovePermission(ctx, &sns.RemovePermissionInput{TopicArn: &arn, Label: aws.String("Lower")}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = e.topic.AddPermission(ctx, &sns.AddPermissionInput{TopicArn: &arn, Label: aws.String("Bad"),
 		AWSAccountId: []string{"111122223333"}, ActionName: []string{"CreateTopic"}})
 	wantCode(t, err, "InvalidParameter")

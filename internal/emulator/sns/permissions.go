@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
 )
@@ -85,7 +86,9 @@ func (s *Service) addPermission(call *service.Call, form url.Values) (any, error
 	}
 	granted := make([]string, len(actions))
 	for i, a := range actions {
-		if !slices.Contains(permissionActions, a) {
+		// Matched without regard to case and written as given: a recorded
+		// AWS policy holds "SNS:publish" from ActionName=publish.
+		if !slices.ContainsFunc(permissionActions, func(known string) bool { return strings.EqualFold(known, a) }) {
 			return nil, errInvalidParameter("Invalid parameter: Policy statement action out of service scope!")
 		}
 		granted[i] = "SNS:" + a
