@@ -194,6 +194,10 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		Authz:     s.opts.Authz,
 		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":user/admin", Admin: true},
 	}
+	// For SQS: the X-Ray header a message keeps as AWSTraceHeader, and the
+	// queue URL an awsQuery request was posted to.
+	call.TraceHeader = r.Header.Get("X-Amzn-Trace-Id")
+	call.Path = r.URL.Path
 	cred, signed := parseAuthorization(r)
 	if !signed {
 		return call, nil
@@ -294,7 +298,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 		proto.WriteError(w, requestID, service.Errorf(400, "MissingAction", "the request has no Action parameter"))
 		return
 	}
-	qs := s.pickQuery(r, action)
+	qs := s.pickQuery(r, action, form)
 	if qs == nil {
 		proto.WriteError(w, requestID, service.Errorf(400, "InvalidAction", "the action %s is not valid for this web service", action))
 		return
@@ -320,7 +324,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 // pickQuery routes an awsQuery request: the signing scope names the service
 // (its action names overlap across services); unsigned requests go to the
 // one service that has the action.
-func (s *Server) pickQuery(r *http.Request, action string) *queryService {
+func (s *Server) pickQuery(r *http.Request, action string, form url.Values) *queryService {
 	if cred, ok := parseAuthorization(r); ok {
 		for _, qs := range s.query {
 			if qs.name == cred.Service {
@@ -331,10 +335,24 @@ func (s *Server) pickQuery(r *http.Request, action string) *queryService {
 			}
 		}
 	}
+	var found []*queryService
 	for _, qs := range s.query {
 		if qs.ops[action] {
-			return qs
+			found = append(found, qs)
 		}
+	}
+	if len(found) > 1 {
+		// SQS and SNS share AddPermission and RemovePermission: a request
+		// naming a queue (QueueUrl, or posted to a queue URL) is SQS's.
+		toQueue := form.Get("QueueUrl") != "" || strings.Trim(r.URL.Path, "/") != ""
+		for _, qs := range found {
+			if (qs.name == "sqs") == toQueue {
+				return qs
+			}
+		}
+	}
+	if len(found) > 0 {
+		return found[0]
 	}
 	return nil
 }

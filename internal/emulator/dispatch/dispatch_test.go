@@ -161,3 +161,41 @@ func TestQueryRoutingAndGarbage(t *testing.T) {
 		}
 	}
 }
+
+type namedQuery struct{ name string }
+
+func (e namedQuery) HandleQuery(call *service.Call, form url.Values) (any, error) {
+	return struct {
+		Service string `xml:"Service"`
+		Path    string `xml:"Path"`
+	}{e.name, call.Path}, nil
+}
+
+// SQS and SNS share AddPermission and RemovePermission: signed requests go
+// by their credential scope, unsigned ones by whether they name a queue.
+func TestQueryActionsSharedBySQSAndSNS(t *testing.T) {
+	s := New(Options{})
+	s.Query("sqs", protocol.QueryService{XMLNamespace: "http://queue.amazonaws.com/doc/2012-11-05/"}, namedQuery{"sqs"}, []string{"AddPermission", "SendMessage"})
+	s.Query("sns", protocol.QueryService{XMLNamespace: "http://sns.amazonaws.com/doc/2010-03-31/"}, namedQuery{"sns"}, []string{"AddPermission", "Publish"})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	cases := []struct {
+		path, form, want string
+	}{
+		{"/", "Action=AddPermission&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At", "<Service>sns</Service>"},
+		{"/", "Action=AddPermission&QueueUrl=http%3A%2F%2Fh%2F000000000000%2Fq", "<Service>sqs</Service>"},
+		{"/000000000000/q", "Action=AddPermission", "<Service>sqs</Service><Path>/000000000000/q</Path>"},
+		{"/", "Action=Publish", "<Service>sns</Service>"},
+	}
+	for _, c := range cases {
+		resp, err := http.Post(srv.URL+c.path, "application/x-www-form-urlencoded", strings.NewReader(c.form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), c.want) {
+			t.Errorf("POST %s %s: %s, want %s", c.path, c.form, body, c.want)
+		}
+	}
+}

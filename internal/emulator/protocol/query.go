@@ -12,6 +12,10 @@ import (
 // QueryService describes an awsQuery service's wire details.
 type QueryService struct {
 	XMLNamespace string // e.g. http://sns.amazonaws.com/doc/2010-03-31/
+	// LegacyCodes answers errors with their QueryCode where they have one:
+	// SQS's awsQuery codes (AWS.SimpleQueueService.NonExistentQueue) differ
+	// from the names its awsJson protocol uses.
+	LegacyCodes bool
 }
 
 // WriteResult answers <OpResponse><OpResult>v</OpResult><ResponseMetadata/>.
@@ -49,10 +53,18 @@ func (s QueryService) WriteError(w http.ResponseWriter, requestID string, e *ser
 	}
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	buf.WriteString(`<ErrorResponse xmlns="` + s.XMLNamespace + `"><Error><Type>` + fault + `</Type><Code>`)
-	_ = xml.EscapeText(&buf, []byte(e.Code))
+	code := e.Code
+	if s.LegacyCodes && e.QueryCode != "" {
+		code = e.QueryCode
+	}
+	_ = xml.EscapeText(&buf, []byte(code))
 	buf.WriteString("</Code><Message>")
 	_ = xml.EscapeText(&buf, []byte(e.Message))
-	buf.WriteString("</Message></Error><RequestId>")
+	buf.WriteString("</Message>")
+	if s.LegacyCodes {
+		buf.WriteString("<Detail/>") // as SQS writes its errors
+	}
+	buf.WriteString("</Error><RequestId>")
 	_ = xml.EscapeText(&buf, []byte(requestID))
 	buf.WriteString("</RequestId></ErrorResponse>")
 	write(w, e.HTTPStatus(), "text/xml", requestID, buf.Bytes())

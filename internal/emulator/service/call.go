@@ -48,6 +48,12 @@ type Call struct {
 	// (http://127.0.0.1:4566); queue URLs and similar point back at it.
 	Endpoint string
 	Now      time.Time
+	// TraceHeader is the request's X-Amzn-Trace-Id (X-Ray), which SQS
+	// keeps with a message as its AWSTraceHeader.
+	TraceHeader string
+	// Path is the request's URL path: awsQuery SQS clients post to the
+	// queue URL itself.
+	Path string
 
 	Authz Authorizer // nil means every call is allowed
 }

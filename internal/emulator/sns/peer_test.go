@@ -53,6 +53,54 @@ assert len(b["Successful"]) == 1 and b["Failed"][0]["Code"] == "InvalidParameter
 sns.tag_resource(ResourceArn=t, Tags=[{"Key": "a", "Value": "b"}])
 sns.untag_resource(ResourceArn=t, TagKeys=["orders:stack"])
 assert sns.list_tags_for_resource(ResourceArn=t)["Tags"] == [{"Key": "a", "Value": "b"}]
+b = sns.publish_batch(TopicArn=t, PublishBatchRequestEntries=[{"Id": "c", "Message": "three"}])
+assert "Failed" not in b and len(b["Successful"]) == 1, b
+try:
+    sns.publish_batch(TopicArn=t, PublishBatchRequestEntries=[{"Id": "message.id", "Message": "x"}])
+    raise SystemExit("InvalidBatchEntryId expected")
+except sns.exceptions.InvalidBatchEntryIdException as e:
+    assert e.response["Error"]["Message"] == "The Id of a batch entry in the batch request contains an impermissible character: message.id", e.response
+# Repeating CreateTopic with a tag the topic carries is the same topic; another value is not.
+assert sns.create_topic(Name="peer", Tags=[{"Key": "a", "Value": "b"}])["TopicArn"] == t
+try:
+    sns.create_topic(Name="peer", Tags=[{"Key": "a", "Value": "c"}])
+    raise SystemExit("InvalidParameter expected")
+except sns.exceptions.InvalidParameterException as e:
+    assert e.response["Error"]["Message"] == "Invalid parameter: Tags Reason: Topic already exists with different tags", e.response
+try:
+    sns.tag_resource(ResourceArn=t, Tags=[{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}])
+    raise SystemExit("InvalidParameter expected")
+except sns.exceptions.InvalidParameterException:
+    pass
+assert sns.subscribe(TopicArn=t, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}, ReturnSubscriptionArn=True)["SubscriptionArn"] == s
+sns.add_permission(TopicArn=t, Label="Cross", AWSAccountId=["111122223333"], ActionName=["Publish"])
+st = json.loads(sns.get_topic_attributes(TopicArn=t)["Attributes"]["Policy"])["Statement"]
+assert st[-1] == {"Sid": "Cross", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "SNS:Publish", "Resource": t}, st
+sns.remove_permission(TopicArn=t, Label="Cross")
+assert [x["Sid"] for x in json.loads(sns.get_topic_attributes(TopicArn=t)["Attributes"]["Policy"])["Statement"]] == ["__default_statement_ID"]
+pending = sns.subscribe(TopicArn=t, Protocol="email", Endpoint="ops@example.com")["SubscriptionArn"]
+assert pending == "pending confirmation", pending
+try:
+    sns.confirm_subscription(TopicArn=t, Token="not-a-token")
+    raise SystemExit("InvalidParameter expected")
+except sns.exceptions.InvalidParameterException:
+    pass
+import threading, http.server
+got, arrived = [], threading.Event()
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        got.append((self.headers["x-amz-sns-message-type"], json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+        self.send_response(200); self.end_headers(); arrived.set()
+    def log_message(self, *a): pass
+hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+threading.Thread(target=hook.serve_forever, daemon=True).start()
+sns.subscribe(TopicArn=t, Protocol="http", Endpoint="http://127.0.0.1:%d/hook" % hook.server_port)
+assert arrived.wait(30), "no SubscriptionConfirmation arrived"
+kind, conf = got[0]
+assert kind == "SubscriptionConfirmation" and conf["Type"] == kind and conf["TopicArn"] == t, got
+web = sns.confirm_subscription(TopicArn=t, Token=conf["Token"])["SubscriptionArn"]
+assert web.startswith(t + ":") and sns.get_subscription_attributes(SubscriptionArn=web)["Attributes"]["PendingConfirmation"] == "false", web
+hook.shutdown()
 sns.set_topic_attributes(TopicArn=t, AttributeName="DisplayName", AttributeValue="Other")
 sns.unsubscribe(SubscriptionArn=s)
 sns.delete_topic(TopicArn=t)

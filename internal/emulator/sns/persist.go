@@ -38,6 +38,7 @@ type subscriptionRecord struct {
 	Principal  string            `json:"principal"`
 	Attributes map[string]string `json:"attributes,omitempty"`
 	Confirmed  bool              `json:"confirmed"`
+	Token      string            `json:"token,omitempty"`
 	Seq        uint64            `json:"seq"`
 }
 
@@ -52,7 +53,7 @@ func (t *topic) put() store.Op {
 func (sub *subscription) put() store.Op {
 	b, _ := json.Marshal(subscriptionRecord{
 		ARN: sub.arn, TopicARN: sub.topicARN, Protocol: sub.protocol, Endpoint: sub.endpoint,
-		Owner: sub.owner, Principal: sub.principal, Attributes: sub.attrs, Confirmed: sub.confirmed, Seq: sub.seq,
+		Owner: sub.owner, Principal: sub.principal, Attributes: sub.attrs, Confirmed: sub.confirmed, Token: sub.token, Seq: sub.seq,
 	})
 	return store.Put(bucketSubs, sub.arn, b)
 }
@@ -84,7 +85,7 @@ func (s *Service) load() error {
 			r.Attributes = map[string]string{}
 		}
 		s.subs[r.ARN] = (&subscription{arn: r.ARN, topicARN: r.TopicARN, protocol: r.Protocol, endpoint: r.Endpoint,
-			owner: r.Owner, principal: r.Principal, attrs: r.Attributes, confirmed: r.Confirmed, seq: r.Seq}).withFilter()
+			owner: r.Owner, principal: r.Principal, attrs: r.Attributes, confirmed: r.Confirmed, token: r.Token, seq: r.Seq}).withFilter()
 		s.seq = max(s.seq, r.Seq)
 		return nil
 	})

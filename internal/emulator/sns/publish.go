@@ -235,12 +235,25 @@ type batchFailure struct {
 	SenderFault bool   `xml:"SenderFault"`
 }
 
+// publishBatchResult leaves out a list that has no entries, as AWS's
+// answer does (encoding/xml would write an empty <Failed></Failed> for a
+// "Failed>member" slice, which SDKs read as an empty list).
 type publishBatchResult struct {
-	Successful []batchSuccess `xml:"Successful>member"`
-	Failed     []batchFailure `xml:"Failed>member"`
+	Successful *batchSuccesses `xml:"Successful,omitempty"`
+	Failed     *batchFailures  `xml:"Failed,omitempty"`
 }
 
-var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+type batchSuccesses struct {
+	Members []batchSuccess `xml:"member"`
+}
+
+type batchFailures struct {
+	Members []batchFailure `xml:"member"`
+}
+
+var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+const maxBatchIDLength = 80
 
 func (s *Service) publishBatch(call *service.Call, form url.Values) (any, error) {
 	arn, err := topicARNParam(call, form, "TopicArn")
@@ -258,18 +271,26 @@ func (s *Service) publishBatch(call *service.Call, form url.Values) (any, error)
 	if len(entries) > maxBatchEntries {
 		return nil, service.Errorf(400, "TooManyEntriesInBatchRequest", "The batch request contains more entries than permissible.")
 	}
+	// Ids are checked as SNS checks them: all distinct first, then each
+	// one's length and characters, naming the offending id.
 	seen := map[string]bool{}
 	total := 0
 	for _, e := range entries {
 		id := e.Get("Id")
-		if !batchIDPattern.MatchString(id) {
-			return nil, service.Errorf(400, "InvalidBatchEntryId", "The Id of a batch entry in a batch request doesn't abide by the specification.")
-		}
 		if seen[id] {
 			return nil, service.Errorf(400, "BatchEntryIdsNotDistinct", "Two or more batch entries in the request have the same Id.")
 		}
 		seen[id] = true
 		total += len(e.Get("Message"))
+	}
+	for _, e := range entries {
+		id := e.Get("Id")
+		if len(id) > maxBatchIDLength {
+			return nil, service.Errorf(400, "InvalidBatchEntryId", "The Id of a batch entry in the batch request is too long: %s", id)
+		}
+		if !batchIDPattern.MatchString(id) {
+			return nil, service.Errorf(400, "InvalidBatchEntryId", "The Id of a batch entry in the batch request contains an impermissible character: %s", id)
+		}
 	}
 	if total > maxMessageBytes {
 		return nil, service.Errorf(400, "BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
@@ -278,18 +299,24 @@ func (s *Service) publishBatch(call *service.Call, form url.Values) (any, error)
 	if t == nil {
 		return nil, errNotFound("Topic")
 	}
-	out := publishBatchResult{Successful: []batchSuccess{}, Failed: []batchFailure{}}
+	var out publishBatchResult
 	var msgs []*outgoing
 	for _, e := range entries {
 		msg, err := parseMessage(e)
 		if err != nil {
 			se := service.AsError(err)
-			out.Failed = append(out.Failed, batchFailure{Id: e.Get("Id"), Code: se.Code, Message: se.Message, SenderFault: se.Sender})
+			if out.Failed == nil {
+				out.Failed = &batchFailures{}
+			}
+			out.Failed.Members = append(out.Failed.Members, batchFailure{Id: e.Get("Id"), Code: se.Code, Message: se.Message, SenderFault: se.Sender})
 			continue
 		}
 		msg.id = service.UUID()
 		msgs = append(msgs, msg)
-		out.Successful = append(out.Successful, batchSuccess{Id: e.Get("Id"), MessageId: msg.id})
+		if out.Successful == nil {
+			out.Successful = &batchSuccesses{}
+		}
+		out.Successful.Members = append(out.Successful.Members, batchSuccess{Id: e.Get("Id"), MessageId: msg.id})
 	}
 	s.deliver(call, t, subs, msgs)
 	return out, nil

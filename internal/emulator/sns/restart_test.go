@@ -151,6 +151,18 @@ func TestDenyAllAuthorizerDeniesEveryOperation(t *testing.T) {
 			_, err := denied.ListTagsForResource(ctx, &sns.ListTagsForResourceInput{ResourceArn: &arn})
 			return err
 		},
+		"ConfirmSubscription": func() error {
+			_, err := denied.ConfirmSubscription(ctx, &sns.ConfirmSubscriptionInput{TopicArn: &arn, Token: aws.String("t")})
+			return err
+		},
+		"AddPermission": func() error {
+			_, err := denied.AddPermission(ctx, &sns.AddPermissionInput{TopicArn: &arn, Label: aws.String("l"), AWSAccountId: []string{"111122223333"}, ActionName: []string{"Publish"}})
+			return err
+		},
+		"RemovePermission": func() error {
+			_, err := denied.RemovePermission(ctx, &sns.RemovePermissionInput{TopicArn: &arn, Label: aws.String("l")})
+			return err
+		},
 	}
 	for _, op := range e.sns.Operations() {
 		call, ok := calls[op]

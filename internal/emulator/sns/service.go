@@ -82,6 +82,7 @@ var operations = []string{
 	"Subscribe", "Unsubscribe", "ListSubscriptions", "ListSubscriptionsByTopic",
 	"GetSubscriptionAttributes", "SetSubscriptionAttributes",
 	"Publish", "PublishBatch", "TagResource", "UntagResource", "ListTagsForResource",
+	"ConfirmSubscription", "AddPermission", "RemovePermission",
 }
 
 // New loads topics and subscriptions from st.
@@ -151,6 +152,12 @@ func (s *Service) HandleQuery(call *service.Call, form url.Values) (any, error) 
 		return s.untagResource(call, form)
 	case "ListTagsForResource":
 		return s.listTagsForResource(call, form)
+	case "ConfirmSubscription":
+		return s.confirmSubscription(call, form)
+	case "AddPermission":
+		return s.addPermission(call, form)
+	case "RemovePermission":
+		return s.removePermission(call, form)
 	}
 	return nil, service.Errorf(400, "InvalidAction", "The action %s is not valid for this web service.", call.Operation)
 }

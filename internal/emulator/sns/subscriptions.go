@@ -18,6 +18,7 @@ type subscription struct {
 	arn, topicARN, protocol, endpoint, owner, principal string
 	attrs                                               map[string]string
 	confirmed                                           bool
+	token                                               string // ConfirmSubscription's, while pending
 	filter                                              *filterPolicy
 	seq                                                 uint64
 }
@@ -183,7 +184,7 @@ func (s *Service) subscribe(call *service.Call, form url.Values) (any, error) {
 		if sub.topicARN == topicARN && sub.protocol == protocol && sub.endpoint == endpoint {
 			// Subscribing the same endpoint again is the same subscription.
 			for k, v := range attrs {
-				if sub.attrs[k] != v {
+				if !sameSubscriptionAttribute(k, v, sub.attributeValue(k)) {
 					return nil, errInvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different attributes")
 				}
 			}
@@ -195,13 +196,54 @@ func (s *Service) subscribe(call *service.Call, form url.Values) (any, error) {
 		owner: call.Account, principal: call.Principal.ARN, attrs: attrs,
 		confirmed: slices.Contains(confirmedAtOnce, protocol), seq: s.nextSeq(),
 	}).withFilter()
+	if !sub.confirmed {
+		sub.token = service.RandomHex(64)
+	}
 	if err := s.st.Write(sub.put()); err != nil {
 		return nil, internal("subscribe %s to %s: %w", endpoint, topicARN, err)
 	}
 	s.mu.Lock()
 	s.subs[sub.arn] = sub
 	s.mu.Unlock()
+	if !sub.confirmed {
+		s.requestConfirmation(call, t, sub)
+	}
 	return subscribeResult{SubscriptionArn: sub.visibleARN(returnARN)}, nil
+}
+
+// attributeValue is a settable attribute as the subscription has it,
+// defaults included: RawMessageDelivery is false unless set, and a filter
+// policy applies to MessageAttributes unless it says otherwise.
+func (sub *subscription) attributeValue(name string) string {
+	v := sub.attrs[name]
+	if v == "" {
+		switch {
+		case name == "RawMessageDelivery":
+			return "false"
+		case name == "FilterPolicyScope" && sub.attrs["FilterPolicy"] != "":
+			return "MessageAttributes"
+		}
+	}
+	return v
+}
+
+// sameSubscriptionAttribute compares a requested attribute with the
+// subscription's: JSON documents by content, not by spacing.
+func sameSubscriptionAttribute(name, requested, has string) bool {
+	if requested == has {
+		return true
+	}
+	switch name {
+	case "FilterPolicy", "RedrivePolicy", "DeliveryPolicy":
+		var a, b any
+		if json.Unmarshal([]byte(requested), &a) != nil || json.Unmarshal([]byte(has), &b) != nil {
+			return false
+		}
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		return string(ja) == string(jb)
+	}
+	return false
 }
 
 // visibleARN is what Subscribe and the list operations show: a pending

@@ -130,7 +130,10 @@ func parseTags(form url.Values) ([]tag, bool, error) {
 		if err := validateTag(t); err != nil {
 			return nil, true, err
 		}
-		tags = mergeTags(tags, []tag{t})
+		if slices.ContainsFunc(tags, func(x tag) bool { return x.Key == t.Key }) {
+			return nil, true, errInvalidParameter("Invalid parameter: Duplicated keys are not allowed.")
+		}
+		tags = append(tags, t)
 	}
 	if len(tags) > 50 {
 		return nil, true, errTagLimit()
@@ -207,13 +210,17 @@ func (s *Service) createTopic(call *service.Call, form url.Values) (any, error) 
 	s.ddl.Lock()
 	defer s.ddl.Unlock()
 	if t := s.topics[arn]; t != nil {
-		// CreateTopic is idempotent, unless it asks for something else.
+		// CreateTopic is idempotent
+		// (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html)
+		// unless it asks for an attribute value the topic does not have, or
+		// a tag the topic does not carry: tags it already carries, some or
+		// all of them, are accepted.
 		for k, v := range attrs {
 			if t.attributeValue(k) != v {
-				return nil, errInvalidParameter("Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+				return nil, errInvalidParameter("Invalid parameter: Topic already exists with different attributes")
 			}
 		}
-		if tagsGiven && !sameTags(t.tags, tags) {
+		if tagsGiven && !hasTags(t.tags, tags) {
 			return nil, errInvalidParameter("Invalid parameter: Tags Reason: Topic already exists with different tags")
 		}
 		return createTopicResult{TopicArn: arn}, nil
@@ -228,12 +235,10 @@ func (s *Service) createTopic(call *service.Call, form url.Values) (any, error) 
 	return createTopicResult{TopicArn: arn}, nil
 }
 
-func sameTags(a, b []tag) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, t := range b {
-		if !slices.Contains(a, t) {
+// hasTags reports whether every tag of want is among have.
+func hasTags(have, want []tag) bool {
+	for _, t := range want {
+		if !slices.Contains(have, t) {
 			return false
 		}
 	}

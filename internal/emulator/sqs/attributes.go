@@ -225,14 +225,15 @@ func validateNewAttributes(in map[string]string) (map[string]string, error) {
 	out := make(map[string]string, len(in))
 	for _, name := range sortedKeys(in) {
 		value := in[name]
+		// FifoQueue=false on a standard queue is refused as an unknown
+		// attribute, like every FIFO-only attribute: SQS accepts it only on
+		// a .fifo name (https://github.com/aws/aws-sdk-php/issues/1331 shows
+		// AWS's "Unknown Attribute FifoQueue.").
 		if name == attrFifoQueue {
-			if strings.EqualFold(value, "false") {
-				continue
-			}
 			if strings.EqualFold(value, "true") {
 				return nil, errUnsupported("FIFO queues are not supported by the orders emulator.")
 			}
-			return nil, errInvalidAttributeValue(name)
+			return nil, errInvalidAttributeName(name)
 		}
 		v, err := normalizeAttribute(name, value)
 		if err != nil {

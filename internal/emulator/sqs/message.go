@@ -21,6 +21,7 @@ type message struct {
 	sentAt    time.Time
 	senderID  string
 	trace     string // AWSTraceHeader system attribute
+	groupID   string // MessageGroupId (fair queues)
 	dlqSource string // ARN of the queue it was redriven from
 
 	receiveCount int

@@ -254,7 +254,9 @@ func TestVisibilityTimeoutRedelivers(t *testing.T) {
 	if _, err := e.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: third.Messages[0].ReceiptHandle, VisibilityTimeout: 0}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: third.Messages[0].ReceiptHandle, VisibilityTimeout: 10})
+	// A visible message refuses an older receipt handle; its latest one
+	// still works (see TestChangeVisibilityAfterTimeout).
+	_, err = e.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 10})
 	wantType[*types.MessageNotInflight](t, err)
 	_, err = e.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &url, ReceiptHandle: aws.String("AQEBnope"), VisibilityTimeout: 10})
 	wantType[*types.ReceiptHandleIsInvalid](t, err)

@@ -176,7 +176,9 @@ func attributeWanted(name string, patterns []string) bool {
 		case p == "All" || p == ".*":
 			return true
 		case strings.HasSuffix(p, ".*"):
-			if strings.HasPrefix(name, strings.TrimSuffix(p, "*")) {
+			// "amount.*" selects every name that starts with "amount",
+			// "amount" itself included, as SQS answers it.
+			if strings.HasPrefix(name, strings.TrimSuffix(p, ".*")) {
 				return true
 			}
 		case p == name:

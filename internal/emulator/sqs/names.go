@@ -51,6 +51,15 @@ func parseQueueURL(call *service.Call, raw string) (queueKey, error) {
 	if raw == "" {
 		return queueKey{}, errMissing("QueueUrl")
 	}
+	// SQS takes a bare queue name where a QueueUrl is expected and finds
+	// the caller's queue of that name, as its endpoints do for every
+	// operation that names a queue.
+	if !strings.Contains(raw, "/") {
+		if !validQueueName(raw) {
+			return queueKey{}, errInvalidAddress(raw)
+		}
+		return queueKey{Region: call.Region, Account: call.Account, Name: raw}, nil
+	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return queueKey{}, errInvalidAddress(raw)

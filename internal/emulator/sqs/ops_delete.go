@@ -73,8 +73,9 @@ type batchSuccess struct {
 }
 
 type batchOutput struct {
-	Successful []batchSuccess `json:"Successful"`
-	Failed     []batchError   `json:"Failed"`
+	// Empty lists are left out, as AWS does.
+	Successful []batchSuccess `json:"Successful,omitempty"`
+	Failed     []batchError   `json:"Failed,omitempty"`
 }
 
 func (s *Service) deleteMessageBatch(call *service.Call, body []byte) (any, error) {
@@ -116,7 +117,7 @@ func (s *Service) handleBatch(call *service.Call, body []byte, action string, on
 	if err := checkBatchIDs(action, ids); err != nil {
 		return nil, err
 	}
-	out := batchOutput{Successful: []batchSuccess{}, Failed: []batchError{}}
+	var out batchOutput
 	var ops []store.Op
 	for _, e := range in.Entries {
 		entryOps, err := one(q, e)
@@ -174,7 +175,7 @@ func (q *queue) changeVisibility(handle string, timeout int, now time.Time) ([]s
 	if timeout < 0 || timeout > maxVisibilityTimeout {
 		return nil, errInvalidParameter("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.", timeout)
 	}
-	queueID, msgID, _, ok := decodeReceipt(handle)
+	queueID, msgID, nonce, ok := decodeReceipt(handle)
 	if !ok || queueID != q.id {
 		return nil, errReceiptHandleInvalid(handle)
 	}
@@ -184,7 +185,10 @@ func (q *queue) changeVisibility(handle string, timeout int, now time.Time) ([]s
 		return nil, errQueueDoesNotExist()
 	}
 	m := q.msgs[msgID]
-	if m == nil || !m.inFlight(now) {
+	// A message whose visibility timeout ran out but that nobody received
+	// again still answers to its latest receipt handle: SQS changes its
+	// visibility (it becomes in flight again) rather than refusing.
+	if m == nil || m.receiveCount == 0 || (!m.inFlight(now) && m.receipt != nonce) {
 		return nil, errMessageNotInflight()
 	}
 	m.visibleAt = now.Add(time.Duration(timeout) * time.Second)

@@ -265,6 +265,9 @@ func (q *queue) render(m *message, sel selection) receivedMessage {
 		if m.trace != "" && sel.wantsSystem(sysTraceHeader) {
 			attrs[sysTraceHeader] = m.trace
 		}
+		if m.groupID != "" && sel.wantsSystem(sysGroupID) {
+			attrs[sysGroupID] = m.groupID
+		}
 		if m.dlqSource != "" && sel.wantsSystem(sysDLQSourceArn) {
 			attrs[sysDLQSourceArn] = m.dlqSource
 		}

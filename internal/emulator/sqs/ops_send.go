@@ -57,11 +57,24 @@ func (s *Service) sendMessage(call *service.Call, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	res := resultOf(m)
+	withTraceHeader(call, m)
 	m.seq = q.seq.Add(1)
 	if err := s.enqueue(q, m); err != nil {
 		return nil, err
 	}
-	return resultOf(m), nil
+	return res, nil
+}
+
+// withTraceHeader gives a message without an AWSTraceHeader system
+// attribute the request's X-Amzn-Trace-Id, as SQS does for X-Ray
+// (https://docs.aws.amazon.com/xray/latest/devguide/xray-services-sqs.html).
+// Only a system attribute sent in the request is covered by the answer's
+// MD5OfMessageSystemAttributes, so this runs after that is computed.
+func withTraceHeader(call *service.Call, m *message) {
+	if m.trace == "" {
+		m.trace = call.TraceHeader
+	}
 }
 
 type sendMessageBatchInput struct {
@@ -70,8 +83,10 @@ type sendMessageBatchInput struct {
 }
 
 type sendMessageBatchOutput struct {
-	Successful []sendResult `json:"Successful"`
-	Failed     []batchError `json:"Failed"`
+	// AWS leaves out a list that has no entries, though the model marks
+	// both required.
+	Successful []sendResult `json:"Successful,omitempty"`
+	Failed     []batchError `json:"Failed,omitempty"`
 }
 
 func (s *Service) sendMessageBatch(call *service.Call, body []byte) (any, error) {
@@ -109,9 +124,9 @@ func (s *Service) sendMessageBatch(call *service.Call, body []byte) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	out := sendMessageBatchOutput{Successful: []sendResult{}, Failed: []batchError{}}
+	var out sendMessageBatchOutput
 	var ms []*message
-	var msIDs []string
+	var results []sendResult
 	now := s.now()
 	for _, e := range in.Entries {
 		m, _, err := buildMessage(cfg, e, senderID(call), now)
@@ -119,18 +134,17 @@ func (s *Service) sendMessageBatch(call *service.Call, body []byte) (any, error)
 			out.Failed = append(out.Failed, batchErrorOf(e.Id, service.AsError(err)))
 			continue
 		}
+		r := resultOf(m)
+		r.Id = e.Id
+		results = append(results, r)
+		withTraceHeader(call, m)
 		m.seq = q.seq.Add(1)
 		ms = append(ms, m)
-		msIDs = append(msIDs, e.Id)
 	}
 	if err := s.enqueue(q, ms...); err != nil {
 		return nil, err
 	}
-	for i, m := range ms {
-		r := resultOf(m)
-		r.Id = msIDs[i]
-		out.Successful = append(out.Successful, r)
-	}
+	out.Successful = results
 	return out, nil
 }
 
@@ -183,6 +197,12 @@ func buildMessage(cfg queueConfig, e sendEntry, sender string, now time.Time) (*
 		}
 		delay = time.Duration(*e.DelaySeconds) * time.Second
 	}
+	// Standard queues take a MessageGroupId since fair queues (2025); it
+	// is held to the FIFO rules: 1 to 128 alphanumeric and punctuation
+	// characters (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+	if e.MessageGroupId != nil && !validGroupID(*e.MessageGroupId) {
+		return nil, 0, errInvalidParameter("Value %s for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.", *e.MessageGroupId)
+	}
 	if e.MessageDeduplicationId != nil {
 		return nil, 0, errInvalidParameter("Value %s for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type.", *e.MessageDeduplicationId)
 	}
@@ -198,8 +218,12 @@ func buildMessage(cfg queueConfig, e sendEntry, sender string, now time.Time) (*
 	if size > cfg.maxSize {
 		return nil, 0, errInvalidParameter("One or more parameters are invalid. Reason: Message must be shorter than %d bytes.", cfg.maxSize)
 	}
+	group := ""
+	if e.MessageGroupId != nil {
+		group = *e.MessageGroupId
+	}
 	return &message{
-		id: service.UUID(), body: body, attrs: attrs,
+		id: service.UUID(), body: body, attrs: attrs, groupID: group,
 		md5Body: md5Hex(body), md5Attrs: md5OfAttributes(attrs),
 		sentAt: now, visibleAt: now.Add(delay), senderID: sender, trace: trace, index: -1,
 	}, size, nil
@@ -256,4 +280,19 @@ func (s *Service) enqueue(q *queue, ms ...*message) error {
 		q.add(m, now)
 	}
 	return nil
+}
+
+// validGroupID: 1 to 128 characters from a-z, A-Z, 0-9 and the ASCII
+// punctuation !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~.
+func validGroupID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c < '!' || c > '~' {
+			return false
+		}
+	}
+	return true
 }

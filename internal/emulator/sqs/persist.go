@@ -54,6 +54,7 @@ type messageRecord struct {
 	VisibleAt  int64                               `json:"visibleAt"` // first visibility (after delay)
 	SenderID   string                              `json:"senderId"`
 	Trace      string                              `json:"trace,omitempty"`
+	GroupID    string                              `json:"groupId,omitempty"`
 	DLQSource  string                              `json:"dlqSource,omitempty"`
 }
 
@@ -104,7 +105,7 @@ func (q *queue) putMessage(m *message) store.Op {
 	return store.Put(q.msgBucket, seqKey(m.seq), mustJSON(messageRecord{
 		ID: m.id, Seq: m.seq, Body: m.body, Attributes: m.attrs,
 		SentAt: nanos(m.sentAt), VisibleAt: nanos(m.visibleAt),
-		SenderID: m.senderID, Trace: m.trace, DLQSource: m.dlqSource,
+		SenderID: m.senderID, Trace: m.trace, GroupID: m.groupID, DLQSource: m.dlqSource,
 	}))
 }
 
@@ -199,7 +200,7 @@ func (s *Service) loadMessages(q *queue) ([]store.Op, error) {
 			id: rec.ID, seq: rec.Seq, body: rec.Body, attrs: rec.Attributes,
 			md5Body: md5Hex(rec.Body), md5Attrs: md5OfAttributes(rec.Attributes),
 			sentAt: fromNanos(rec.SentAt), visibleAt: fromNanos(rec.VisibleAt),
-			senderID: rec.SenderID, trace: rec.Trace, dlqSource: rec.DLQSource, index: -1,
+			senderID: rec.SenderID, trace: rec.Trace, groupID: rec.GroupID, dlqSource: rec.DLQSource, index: -1,
 		}
 		q.msgs[m.id] = m
 		bySeq[string(k)] = m

@@ -214,6 +214,14 @@ func TestDenyAllAuthorizerDeniesEveryOperation(t *testing.T) {
 			_, err := denied.ListQueueTags(ctx, &sqs.ListQueueTagsInput{QueueUrl: &url})
 			return err
 		},
+		"AddPermission": func() error {
+			_, err := denied.AddPermission(ctx, &sqs.AddPermissionInput{QueueUrl: &url, Label: aws.String("l"), AWSAccountIds: []string{"111122223333"}, Actions: []string{"SendMessage"}})
+			return err
+		},
+		"RemovePermission": func() error {
+			_, err := denied.RemovePermission(ctx, &sqs.RemovePermissionInput{QueueUrl: &url, Label: aws.String("l")})
+			return err
+		},
 	}
 	for _, op := range e.svc.Operations() {
 		call, ok := calls[op]
@@ -233,7 +241,7 @@ func TestDenyAllAuthorizerDeniesEveryOperation(t *testing.T) {
 		t.Fatalf("queues after denied calls: %v %v", list, err)
 	}
 	attrs, err := e.client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []types.QueueAttributeName{"All"}})
-	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "1" || attrs.Attributes["DelaySeconds"] != "0" {
+	if err != nil || attrs.Attributes["ApproximateNumberOfMessages"] != "1" || attrs.Attributes["DelaySeconds"] != "0" || attrs.Attributes["Policy"] != "" {
 		t.Fatalf("queue after denied calls: %v %v", attrs, err)
 	}
 }

@@ -1,5 +1,5 @@
 // Package sqs emulates Amazon SQS standard queues over the awsJson 1.0
-// protocol (query-compatible errors), with every queue and message kept in
+// protocol (query-compatible errors) and the older awsQuery protocol, with every queue and message kept in
 // the emulator's store so that what was acknowledged survives a restart.
 package sqs
 
@@ -64,7 +64,7 @@ var operations = []string{
 	"ListQueues", "PurgeQueue", "ListDeadLetterSourceQueues",
 	"SendMessage", "SendMessageBatch", "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
 	"ChangeMessageVisibility", "ChangeMessageVisibilityBatch",
-	"TagQueue", "UntagQueue", "ListQueueTags",
+	"TagQueue", "UntagQueue", "ListQueueTags", "AddPermission", "RemovePermission",
 }
 
 // New loads the queues and messages kept in st.
@@ -98,13 +98,17 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	return s, nil
 }
 
-// Register serves SQS on d under the AmazonSQS target prefix.
+// Register serves SQS on d under the AmazonSQS target prefix and as an
+// awsQuery service.
 func (s *Service) Register(d *dispatch.Server) {
 	d.JSON("sqs", "AmazonSQS", protocol.JSONService{
 		ContentType:     "application/x-amz-json-1.0",
 		ErrorNamespace:  "com.amazonaws.sqs#",
 		QueryCompatible: true,
 	}, s, operations)
+	// The same operations over the older awsQuery protocol (query.go);
+	// requests signed for sqs reach them.
+	d.Query("sqs", protocol.QueryService{XMLNamespace: XMLNamespace, LegacyCodes: true}, s, operations)
 }
 
 // Operations lists the operations served (service.Operations).
@@ -157,6 +161,10 @@ func (s *Service) HandleJSON(call *service.Call, body []byte) (any, error) {
 		return s.untagQueue(call, body)
 	case "ListQueueTags":
 		return s.listQueueTags(call, body)
+	case "AddPermission":
+		return s.addPermission(call, body)
+	case "RemovePermission":
+		return s.removePermission(call, body)
 	}
 	return nil, sqsError(400, "InvalidAction", "", "The action %s is not valid for this endpoint.", call.Operation)
 }
