@@ -72,6 +72,8 @@ type Options struct {
 	// Realism, when set, describes the active realism profile for the
 	// health endpoint (nil: none is active).
 	Realism func() any
+	// Auth is AuthOpen (default) or AuthStrict: see those.
+	Auth string
 }
 
 // Emulator is a running local AWS.
@@ -97,6 +99,7 @@ type Emulator struct {
 	// the same data dir or port later; started is when it opened.
 	instance string
 	started  time.Time
+	rootKey  RootKey
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -121,6 +124,14 @@ func Open(opts Options) (*Emulator, error) {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
+	switch opts.Auth {
+	case "":
+		opts.Auth = AuthOpen
+	case AuthOpen, AuthStrict:
+	default:
+		_ = st.Close()
+		return nil, fmt.Errorf("--auth %q: want %s or %s", opts.Auth, AuthOpen, AuthStrict)
+	}
 	e := &Emulator{opts: opts, store: st, instance: newInstanceID()}
 	e.started = e.now()
 	if err := e.start(); err != nil {
@@ -137,6 +148,9 @@ func (e *Emulator) start() error {
 		return err
 	}
 	e.account = account
+	if e.rootKey, err = rootKey(e.opts.DataDir, e.opts.InMemory); err != nil {
+		return err
+	}
 	log := e.opts.Logger
 	st := e.store
 
@@ -200,7 +214,8 @@ func (e *Emulator) start() error {
 		return fmt.Errorf("start lambda: %w", err)
 	}
 
-	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region}
+	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region,
+		Auth: dispatch.AuthMode(e.opts.Auth), RootKey: e.rootKey}
 	if e.opts.Enforce {
 		dopts.Authz = authz
 	}
@@ -241,6 +256,12 @@ func (e *Emulator) fixAccount() (string, error) {
 
 // Salvaged is what opening with Options.Salvage recovered and lost.
 func (e *Emulator) Salvaged() store.SalvageReport { return e.store.Salvaged() }
+
+// RootKey is the account administrator's key (see RootKeyFile).
+func (e *Emulator) RootKey() RootKey { return e.rootKey }
+
+// Auth is the auth mode: AuthOpen or AuthStrict.
+func (e *Emulator) Auth() string { return e.opts.Auth }
 
 // Account is the emulator's account id.
 func (e *Emulator) Account() string { return e.account }

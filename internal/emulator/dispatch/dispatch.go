@@ -43,6 +43,32 @@ type Options struct {
 	DefaultRegion string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Auth is who may call: AuthOpen (default) serves any well-formed
+	// signature, keys the emulator did not issue as the account's
+	// administrator; AuthStrict accepts only RootKey and issued keys.
+	Auth AuthMode
+	// RootKey is the account's administrator key: its signatures are
+	// verified in both modes, and in strict mode it is the one key the
+	// emulator accepts besides those it issued.
+	RootKey Key
+	// MaxSkew is how far a signature's X-Amz-Date may be from Now;
+	// default 15 minutes, as on AWS.
+	MaxSkew time.Duration
+}
+
+// AuthMode is Options.Auth.
+type AuthMode string
+
+// The auth modes.
+const (
+	AuthOpen   AuthMode = "open"
+	AuthStrict AuthMode = "strict"
+)
+
+// Key is an access key pair.
+type Key struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
 }
 
 type jsonService struct {
@@ -71,6 +97,33 @@ type Server struct {
 	targets map[string]*jsonService // X-Amz-Target prefix -> service
 	query   []*queryService
 	rest    []*restService
+	public  []publicRoute
+}
+
+// publicRoute is a kind of request served without a signature (Public).
+type publicRoute struct {
+	match    func(*http.Request) bool
+	inStrict bool
+}
+
+// Public serves the requests match accepts without a signature, as the
+// account's administrator. On AWS that is only a URL a service hands out to
+// be fetched by whoever holds it (SNS's SigningCertURL and UnsubscribeURL);
+// every other unsigned request is refused with MissingAuthenticationToken.
+// inStrict false keeps a route signed under AuthStrict: for URLs that are
+// presigned on AWS (a function's Code.Location), which the emulator does
+// not presign.
+func (s *Server) Public(match func(*http.Request) bool, inStrict bool) {
+	s.public = append(s.public, publicRoute{match: match, inStrict: inStrict})
+}
+
+func (s *Server) isPublic(r *http.Request) bool {
+	for _, p := range s.public {
+		if (p.inStrict || s.opts.Auth != AuthStrict) && p.match(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // New returns an empty Server; register services before serving.
@@ -92,6 +145,12 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Auth == "" {
+		opts.Auth = AuthOpen
+	}
+	if opts.MaxSkew == 0 {
+		opts.MaxSkew = 15 * time.Minute
 	}
 	return &Server{opts: opts, targets: map[string]*jsonService{}}
 }
@@ -133,6 +192,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	requestID := service.UUID()
+	// The Date of every answer is the emulator's clock: it is what SDKs
+	// measure their clock skew against before they re-sign a request that
+	// failed as expired.
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
@@ -190,9 +253,20 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		Authz:     s.opts.Authz,
 		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":user/admin", Admin: true},
 	}
-	cred, signed := parseAuthorization(r)
-	if !signed {
-		return call, nil
+	cred, perr := parseAuthorization(r)
+	switch {
+	case errors.Is(perr, errUnsigned):
+		// AWS serves nothing unsigned but what is meant to be fetched
+		// by anyone holding the URL (see Public).
+		if s.isPublic(r) {
+			return call, nil
+		}
+		return nil, authError(svc, missingAuth, "")
+	case perr != nil:
+		return nil, authError(svc, incompleteSignature, perr.Error())
+	}
+	if err := s.checkDate(r, svc, cred, call.Now); err != nil {
+		return nil, err
 	}
 	// The region ends up in every ARN the call creates: take only what is
 	// shaped like a region, as AWS's front door does.
@@ -201,11 +275,11 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	}
 	call.Region = cred.Region
 	call.Principal.AccessKeyID = cred.AccessKeyID
-	if s.opts.Identity == nil {
-		return call, nil
-	}
-	p, secret, token, expires, ok := s.opts.Identity.Resolve(r.Context(), cred.AccessKeyID)
+	p, secret, token, expires, ok := s.resolve(r.Context(), cred.AccessKeyID)
 	if !ok {
+		if s.opts.Auth == AuthStrict {
+			return nil, authError(svc, unrecognizedKey, "")
+		}
 		return call, nil
 	}
 	// Credentials the emulator issued are held to AWS's rules: the signature
@@ -225,7 +299,60 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		return nil, signatureMismatch(svc, err)
 	}
 	call.Principal = p
+	if p.ARN == "" { // the root key
+		call.Principal = service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":root", Admin: true, AccessKeyID: cred.AccessKeyID}
+	}
 	return call, nil
+}
+
+// resolve finds the secret of a key the emulator knows: its root key, or
+// credentials it issued. ok is false for any other key.
+func (s *Server) resolve(ctx context.Context, akid string) (p service.Principal, secret, token string, expires time.Time, ok bool) {
+	if s.opts.RootKey.AccessKeyID != "" && akid == s.opts.RootKey.AccessKeyID {
+		return service.Principal{}, s.opts.RootKey.SecretAccessKey, "", time.Time{}, true
+	}
+	if s.opts.Identity == nil {
+		return p, "", "", time.Time{}, false
+	}
+	return s.opts.Identity.Resolve(ctx, akid)
+}
+
+// amzDateFormat is SigV4's X-Amz-Date (ISO 8601 basic, UTC).
+const amzDateFormat = "20060102T150405Z"
+
+// checkDate refuses a signature without a date, or one made more than
+// MaxSkew away from the emulator's clock: AWS's defence against a captured
+// request replayed later ("Signature expired: ... is now earlier than ...
+// (... - 15 min.)"; SigV4 "Elements of an AWS API request signature":
+// a request is refused more than 15 minutes from its time stamp).
+func (s *Server) checkDate(r *http.Request, svc string, cred credential, now time.Time) *service.Error {
+	var signed time.Time
+	if v := r.Header.Get("X-Amz-Date"); v != "" {
+		t, err := time.Parse(amzDateFormat, v)
+		if err != nil {
+			return signatureMismatch(svc, fmt.Errorf("X-Amz-Date must be in ISO-8601 'basic format' (20240101T120000Z), got %q", v))
+		}
+		signed = t
+	} else if v := r.Header.Get("Date"); v != "" {
+		t, err := http.ParseTime(v)
+		if err != nil {
+			return signatureMismatch(svc, fmt.Errorf("Date %q is not an HTTP date", v))
+		}
+		signed = t
+	} else {
+		return authError(svc, incompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization="+sigv4Algorithm)
+	}
+	now = now.UTC()
+	f := func(t time.Time) string { return t.UTC().Format(amzDateFormat) }
+	switch {
+	case signed.Before(now.Add(-s.opts.MaxSkew)):
+		return authError(svc, signatureExpired, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - %d min.)",
+			f(signed), f(now.Add(-s.opts.MaxSkew)), f(now), int(s.opts.MaxSkew.Minutes())))
+	case signed.After(now.Add(s.opts.MaxSkew)):
+		return authError(svc, signatureExpired, fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + %d min.)",
+			f(signed), f(now.Add(s.opts.MaxSkew)), f(now), int(s.opts.MaxSkew.Minutes())))
+	}
+	return nil
 }
 
 func endpointOf(r *http.Request) string {
@@ -309,7 +436,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 // (its action names overlap across services); unsigned requests go to the
 // one service that has the action.
 func (s *Server) pickQuery(r *http.Request, action string) *queryService {
-	if cred, ok := parseAuthorization(r); ok {
+	if cred, err := parseAuthorization(r); err == nil {
 		for _, qs := range s.query {
 			if qs.name == cred.Service {
 				if qs.ops[action] {
