@@ -298,9 +298,8 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	if err := verifySignature(r, body, cred, secret); err != nil {
 		return nil, signatureMismatch(svc, err)
 	}
-	call.Principal = p
-	if p.ARN == "" { // the root key
-		call.Principal = service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":root", Admin: true, AccessKeyID: cred.AccessKeyID}
+	if p.ARN != "" { // an issued key; the root key stays the administrator
+		call.Principal = p
 	}
 	return call, nil
 }
