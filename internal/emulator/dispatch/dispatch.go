@@ -36,9 +36,16 @@ type Options struct {
 	Identity IdentityResolver
 	Authz    service.Authorizer
 	Logger   *slog.Logger
-	MaxBody  int64 // bytes; default 16 MiB (Lambda gets RESTMaxBody)
-	// RESTMaxBody bounds REST bodies (function zips); default 80 MiB.
-	RESTMaxBody int64
+	// MaxBody, when set, lowers every service's request size limit
+	// (requestLimit) to it.
+	MaxBody int64
+	// BodyBudget bounds the bytes of all request bodies in flight
+	// together; default 256 MiB (three maximal function uploads and room
+	// for everything else). BodyWait is how long a request waits for room
+	// before it is turned away with its service's throttling error;
+	// default 5 s.
+	BodyBudget int64
+	BodyWait   time.Duration
 	// DefaultRegion for unsigned requests; default us-east-1.
 	DefaultRegion string
 	// Now is the clock; default time.Now.
@@ -98,6 +105,7 @@ type Server struct {
 	query   []*queryService
 	rest    []*restService
 	public  []publicRoute
+	bodies  *bodyBudget
 }
 
 // publicRoute is a kind of request served without a signature (Public).
@@ -131,11 +139,11 @@ func New(opts Options) *Server {
 	if opts.Account == "" {
 		opts.Account = "000000000000"
 	}
-	if opts.MaxBody == 0 {
-		opts.MaxBody = 16 << 20
+	if opts.BodyBudget == 0 {
+		opts.BodyBudget = 256 << 20
 	}
-	if opts.RESTMaxBody == 0 {
-		opts.RESTMaxBody = 80 << 20
+	if opts.BodyWait == 0 {
+		opts.BodyWait = 5 * time.Second
 	}
 	if opts.DefaultRegion == "" {
 		opts.DefaultRegion = "us-east-1"
@@ -152,7 +160,7 @@ func New(opts Options) *Server {
 	if opts.MaxSkew == 0 {
 		opts.MaxSkew = 15 * time.Minute
 	}
-	return &Server{opts: opts, targets: map[string]*jsonService{}}
+	return &Server{opts: opts, targets: map[string]*jsonService{}, bodies: newBodyBudget(opts.BodyBudget, opts.BodyWait)}
 }
 
 func opSet(ops []string) map[string]bool {
@@ -224,22 +232,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"no AWS service here answers %s %s", r.Method, r.URL.Path))
 }
 
-// readBody reads at most limit bytes; a larger body is a 413 in the
-// protocol's own error shape, never a partial read.
-func readBody(r *http.Request, limit int64) ([]byte, *service.Error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, service.Errorf(400, "SerializationException", "reading request body: %v", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, service.Errorf(413, "RequestEntityTooLargeException", "request body is larger than %d bytes", limit)
-	}
-	return body, nil
-}
-
 func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte) (*service.Call, *service.Error) {
 	call := &service.Call{
 		Context:   r.Context(),
@@ -253,20 +245,12 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		Authz:     s.opts.Authz,
 		Principal: service.Principal{ARN: "arn:aws:iam::" + s.opts.Account + ":user/admin", Admin: true},
 	}
-	cred, perr := parseAuthorization(r)
-	switch {
-	case errors.Is(perr, errUnsigned):
-		// AWS serves nothing unsigned but what is meant to be fetched
-		// by anyone holding the URL (see Public).
-		if s.isPublic(r) {
-			return call, nil
-		}
-		return nil, authError(svc, missingAuth, "")
-	case perr != nil:
-		return nil, authError(svc, incompleteSignature, perr.Error())
+	cred, signed, aerr := s.preAuth(r, svc)
+	if aerr != nil {
+		return nil, aerr
 	}
-	if err := s.checkDate(r, svc, cred, call.Now); err != nil {
-		return nil, err
+	if !signed {
+		return call, nil
 	}
 	// The region ends up in every ARN the call creates: take only what is
 	// shaped like a region, as AWS's front door does.
@@ -277,10 +261,7 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	call.Principal.AccessKeyID = cred.AccessKeyID
 	p, secret, token, expires, ok := s.resolve(r.Context(), cred.AccessKeyID)
 	if !ok {
-		if s.opts.Auth == AuthStrict {
-			return nil, authError(svc, unrecognizedKey, "")
-		}
-		return call, nil
+		return call, nil // preAuth refused it already under AuthStrict
 	}
 	// Credentials the emulator issued are held to AWS's rules: the signature
 	// must verify with the issued secret and session credentials expire.
@@ -302,6 +283,35 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 		call.Principal = p
 	}
 	return call, nil
+}
+
+// preAuth is what can be decided about a request's caller before its
+// body is read, so a request that will be refused costs no memory: it
+// must be signed (unless public), completely, recently, and under
+// AuthStrict by a key the emulator knows. signed is false for a public
+// request served unsigned.
+func (s *Server) preAuth(r *http.Request, svc string) (cred credential, signed bool, _ *service.Error) {
+	cred, perr := parseAuthorization(r)
+	switch {
+	case errors.Is(perr, errUnsigned):
+		// AWS serves nothing unsigned but what is meant to be fetched
+		// by anyone holding the URL (see Public).
+		if s.isPublic(r) {
+			return cred, false, nil
+		}
+		return cred, false, authError(svc, missingAuth, "")
+	case perr != nil:
+		return cred, false, authError(svc, incompleteSignature, perr.Error())
+	}
+	if err := s.checkDate(r, svc, cred, s.opts.Now()); err != nil {
+		return cred, false, err
+	}
+	if s.opts.Auth == AuthStrict {
+		if _, _, _, _, ok := s.resolve(r.Context(), cred.AccessKeyID); !ok {
+			return cred, false, authError(svc, unrecognizedKey, "")
+		}
+	}
+	return cred, true, nil
 }
 
 // resolve finds the secret of a key the emulator knows: its root key, or
@@ -363,11 +373,16 @@ func endpointOf(r *http.Request) string {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonService, op, requestID string) {
-	body, berr := readBody(r, s.opts.MaxBody)
+	if _, _, aerr := s.preAuth(r, js.name); aerr != nil {
+		js.proto.WriteError(w, requestID, aerr)
+		return
+	}
+	body, release, berr := s.readBody(r, js.name)
 	if berr != nil {
 		js.proto.WriteError(w, requestID, berr)
 		return
 	}
+	defer release()
 	if !js.ops[op] {
 		code := "UnknownOperationException"
 		if js.proto.QueryCompatible {
@@ -392,11 +407,20 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID string) {
 	proto := s.query[0].proto
-	body, berr := readBody(r, s.opts.MaxBody)
+	svc := "sns" // which awsQuery service is known once the body is read; its scope may say
+	if cred, err := parseAuthorization(r); err == nil && cred.Service != "" {
+		svc = cred.Service
+	}
+	if _, _, aerr := s.preAuth(r, svc); aerr != nil {
+		proto.WriteError(w, requestID, aerr)
+		return
+	}
+	body, release, berr := s.readBody(r, svc)
 	if berr != nil {
 		proto.WriteError(w, requestID, berr)
 		return
 	}
+	defer release()
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		proto.WriteError(w, requestID, service.Errorf(400, "MalformedQueryString", "request body is not a valid form: %v", err))
@@ -454,11 +478,16 @@ func (s *Server) pickQuery(r *http.Request, action string) *queryService {
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *restService, requestID string) {
-	body, berr := readBody(r, s.opts.RESTMaxBody)
+	if _, _, aerr := s.preAuth(r, rs.name); aerr != nil {
+		protocol.WriteRESTError(w, requestID, aerr)
+		return
+	}
+	body, release, berr := s.readBody(r, rs.name)
 	if berr != nil {
 		protocol.WriteRESTError(w, requestID, berr)
 		return
 	}
+	defer release()
 	call, cerr := s.newCall(r, rs.name, "", requestID, body)
 	if cerr != nil {
 		protocol.WriteRESTError(w, requestID, cerr)
