@@ -74,6 +74,13 @@ type Options struct {
 	Realism func() any
 	// Auth is AuthOpen (default) or AuthStrict: see those.
 	Auth string
+	// MaxConns caps connections served at once (default: derived from
+	// the descriptor limit, see maxConns). ReadTimeout is how long a
+	// client may take over its headers (at most 10 s) and, beyond its
+	// body's size at 256 KiB/s, over its body (default 30 s). Tests lower
+	// both to play slow clients quickly.
+	MaxConns    int
+	ReadTimeout time.Duration
 }
 
 // Emulator is a running local AWS.
@@ -90,10 +97,11 @@ type Emulator struct {
 	ddb     *dynamodb.Service
 	lambda  *lambda.Service
 
-	mu       sync.Mutex
-	endpoint string
-	servers  []*http.Server
-	closed   bool
+	mu        sync.Mutex
+	endpoint  string
+	servers   []*http.Server
+	listeners []*limitListener
+	closed    bool
 
 	// instance tells this process's emulator from any other that serves
 	// the same data dir or port later; started is when it opened.
@@ -290,12 +298,27 @@ func (e *Emulator) Listen(addr string) (string, error) {
 
 // Serve answers on l in the background; url is how clients address it.
 func (e *Emulator) Serve(l net.Listener, url string) {
+	limit := e.opts.MaxConns
+	if limit == 0 {
+		limit = maxConns()
+	}
+	grace := e.opts.ReadTimeout
+	if grace == 0 {
+		grace = bodyTimeout
+	}
+	headers := min(grace, headerTimeout)
+	ll := newLimitListener(l, limit)
+	l = ll
 	srv := &http.Server{
-		Handler:           e.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           withDeadlines(e.Handler(), grace),
+		ReadHeaderTimeout: headers,
+		IdleTimeout:       max(idleTimeout, headers),
+		// No server-wide ReadTimeout or WriteTimeout: withDeadlines sets
+		// them per request, since a 70 MB upload, a 20 s long poll and a
+		// 15-minute Invoke need different ones.
 	}
 	e.mu.Lock()
+	e.listeners = append(e.listeners, ll)
 	if e.endpoint == "" {
 		e.endpoint = url
 	}
@@ -306,6 +329,19 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 			e.opts.Logger.Error("emulator server stopped", "err", err)
 		}
 	}()
+}
+
+// connStats sums the connections of every listener served.
+func (e *Emulator) connStats() connStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var s connStats
+	for _, l := range e.listeners {
+		s.Open += l.open.Load()
+		s.Peak += l.peak.Load()
+		s.Limit += int64(cap(l.sem))
+	}
+	return s
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (until ctx
