@@ -377,6 +377,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 		js.proto.WriteError(w, requestID, aerr)
 		return
 	}
+	if cerr := checkContentType(r, js.proto.ContentType); cerr != nil {
+		js.proto.WriteError(w, requestID, cerr)
+		return
+	}
 	body, release, berr := s.readBody(r, js.name)
 	if berr != nil {
 		js.proto.WriteError(w, requestID, berr)
@@ -394,6 +398,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 	call, cerr := s.newCall(r, js.name, op, requestID, body)
 	if cerr != nil {
 		js.proto.WriteError(w, requestID, cerr)
+		return
+	}
+	if uerr := checkUTF8Body(js.name, body); uerr != nil {
+		js.proto.WriteError(w, requestID, uerr)
 		return
 	}
 	out, err := js.h.HandleJSON(call, body)
@@ -446,6 +454,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 		qs.proto.WriteError(w, requestID, cerr)
 		return
 	}
+	if uerr := checkUTF8Form(qs.name, form); uerr != nil {
+		qs.proto.WriteError(w, requestID, uerr)
+		return
+	}
 	out, herr := qs.h.HandleQuery(call, form)
 	if herr != nil {
 		s.logError(call, herr)
@@ -491,6 +503,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *restServi
 	call, cerr := s.newCall(r, rs.name, "", requestID, body)
 	if cerr != nil {
 		protocol.WriteRESTError(w, requestID, cerr)
+		return
+	}
+	if uerr := checkUTF8Body(rs.name, body); uerr != nil {
+		protocol.WriteRESTError(w, requestID, uerr)
 		return
 	}
 	r2 := r.WithContext(service.WithCall(r.Context(), call))

@@ -128,6 +128,7 @@ func TestRequestSizeLimits(t *testing.T) {
 			req.Header.Set("Content-Length", strconv.FormatInt(c.size, 10))
 			if c.target != "" {
 				req.Header.Set("X-Amz-Target", c.target)
+				req.Header.Set("Content-Type", "application/x-amz-json-1.0")
 			}
 			// Signed with an unsigned payload: the signature cannot cover a
 			// body that is never sent.
