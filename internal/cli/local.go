@@ -66,7 +66,7 @@ func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func
 	if err := t.find(ctx, ""); err != nil {
 		return nil, nil, err
 	}
-	awsCfg := localAWSConfig(t.current(), region)
+	awsCfg := localAWSConfig(t.current(), region, localKey(cfg.DataDir))
 	awsCfg.APIOptions = append(awsCfg.APIOptions, t.addMiddleware)
 	return awsapi.NewFromAWSConfig(awsCfg), t.close, nil
 }
@@ -202,11 +202,24 @@ func refused(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial")
 }
 
-func localAWSConfig(endpoint, region string) aws.Config {
+// localKey is the key that acts as the administrator of the emulator over
+// dataDir: its root key (the only one a strict emulator accepts besides the
+// keys it issued), or, for a data dir that has none (or none readable),
+// the fixed local keys an open emulator takes as its administrator.
+func localKey(dataDir string) emulator.RootKey {
+	if dataDir != "" {
+		if k, err := emulator.ReadRootKey(dataDir); err == nil {
+			return k
+		}
+	}
+	return emulator.RootKey{AccessKeyID: localAccessKey, SecretAccessKey: localSecretKey}
+}
+
+func localAWSConfig(endpoint, region string, key emulator.RootKey) aws.Config {
 	return aws.Config{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(localAccessKey, localSecretKey, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, ""),
 		Retryer:      func() aws.Retryer { return awsapi.NewRetryer() },
 	}
 }

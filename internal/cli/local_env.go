@@ -52,17 +52,27 @@ AWS_SESSION_TOKEN and AWS_PROFILE, which would otherwise override or spoil the k
 				return usageErrorf("--shell %q: want sh, fish or powershell", shell)
 			}
 			url, region := defaultServeURL, localRegion
+			key := emulator.RootKey{AccessKeyID: localAccessKey, SecretAccessKey: localSecretKey}
 			ep, h, err := runningEmulator(cmd.Context(), a.cfg.DataDir)
 			if err == nil {
 				url, region = ep.URL, h.Region
+				// A strict emulator takes only its root key (and the keys
+				// it issued); an open one takes any key as its administrator.
+				if h.Auth == emulator.AuthStrict {
+					k, kerr := emulator.ReadRootKey(a.cfg.DataDir)
+					if kerr != nil {
+						return fmt.Errorf("local env: the emulator at %s runs with --auth strict, and its root key cannot be read: %w", url, kerr)
+					}
+					key = k
+				}
 			} else {
 				fmt.Fprintf(a.io.ErrOut, "%v; these point at %s, where `orders local serve` listens by default\n", err, url)
 			}
 			if a.cfg.Region != "" {
 				region = a.cfg.Region
 			}
-			vars := []envVar{{"AWS_ENDPOINT_URL", url}, {"AWS_ACCESS_KEY_ID", localAccessKey},
-				{"AWS_SECRET_ACCESS_KEY", localSecretKey}, {"AWS_REGION", region},
+			vars := []envVar{{"AWS_ENDPOINT_URL", url}, {"AWS_ACCESS_KEY_ID", key.AccessKeyID},
+				{"AWS_SECRET_ACCESS_KEY", key.SecretAccessKey}, {"AWS_REGION", region},
 				{"AWS_DEFAULT_REGION", region}} // the aws CLI v1 and boto3 read only this one
 			unset := []string{"AWS_SESSION_TOKEN", "AWS_PROFILE"}
 			if a.jsonOutput() {

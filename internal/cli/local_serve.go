@@ -35,6 +35,7 @@ func newLocalServeCmd(a *app) *cobra.Command {
 		salvage     bool
 		realismMode string
 		realismCfg  = realism.DefaultConfig()
+		auth        string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -44,8 +45,20 @@ endpoint, for any AWS client: aws --endpoint-url, boto3, the SDKs, and orders it
 (--endpoint-url, or --local on the same --data-dir, which finds this server).
 
 State lives in --data-dir (the same default as --local) and survives restarts; --in-memory
-keeps nothing. Requests signed with credentials the emulator issued (role sessions, IAM
-users' keys) are held to their IAM policies; any other keys act as the account's administrator.
+keeps nothing. Every request must be signed with AWS Signature Version 4, dated within 15
+minutes of the emulator's clock, as on AWS: unsigned requests are refused
+(MissingAuthenticationToken), except the URLs AWS hands out to be fetched by anyone (SNS's
+signing certificate and unsubscribe links, a function's code download in open mode) and
+GET /_orders/health. Requests signed with credentials the emulator issued (role sessions, IAM
+users' keys) are held to their IAM policies. With --auth open (the default) any other key acts
+as the account's administrator; with --auth strict only the data dir's root key does
+(generated at first start, saved 0600 in the data dir as root-key.json, printed below and by
+` + "`orders local env`" + `; --in-memory makes a new one each run) and any other key is refused
+(UnrecognizedClientException / InvalidClientTokenId).
+
+Request bodies are held to AWS's size limits per service, and all bodies in flight together to
+a memory budget; slow or idle connections are cut and connections are capped so the store
+always has file descriptors left.
 Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.
 
 --realism aws makes it as difficult as AWS, reproducibly: the delays AWS documents
@@ -68,9 +81,14 @@ ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 			}
 			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" {
 				if !allowRemote {
-					return usageErrorf("--addr %s: the emulator has no authentication for other machines; pass --allow-remote to bind a non-loopback address", addr)
+					return usageErrorf("--addr %s: other machines could reach the emulator; pass --allow-remote (and --auth strict) to bind a non-loopback address", addr)
 				}
-				fmt.Fprintf(a.io.ErrOut, "warning: serving on %s: anyone who can reach it acts as this account's administrator\n", addr)
+				if auth != emulator.AuthStrict {
+					fmt.Fprintf(a.io.ErrOut, "warning: serving on %s with --auth open: anyone who can reach it and sign with any key acts as this account's administrator (use --auth strict)\n", addr)
+				}
+			}
+			if auth != emulator.AuthOpen && auth != emulator.AuthStrict {
+				return usageErrorf("--auth %q: want %s or %s", auth, emulator.AuthOpen, emulator.AuthStrict)
 			}
 			if inMemory && cmd.Flags().Changed("data-dir") {
 				return usageErrorf("--in-memory and --data-dir: choose one")
@@ -91,7 +109,7 @@ ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 			emu, err := emulator.Open(emulator.Options{
 				DataDir: a.cfg.DataDir, InMemory: inMemory, Account: account,
 				MaxConcurrency: maxConc, Enforce: !noEnforce, Logger: logger, Salvage: salvage,
-				Version: Version(), Realism: profile,
+				Version: Version(), Realism: profile, Auth: auth,
 			})
 			if err != nil {
 				return fmt.Errorf("local serve: %w", err)
@@ -115,15 +133,21 @@ ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 			if inMemory {
 				where = "memory (nothing is kept)"
 			}
-			fmt.Fprintf(a.io.ErrOut, "orders emulator for account %s serving on %s, state in %s\n", emu.Account(), url, where)
+			fmt.Fprintf(a.io.ErrOut, "orders emulator for account %s serving on %s (--auth %s), state in %s\n", emu.Account(), url, emu.Auth(), where)
 			fmt.Fprintf(a.io.ErrOut, "%s\n", profile)
+			key := emulator.RootKey{AccessKeyID: localAccessKey, SecretAccessKey: localSecretKey}
+			if emu.Auth() == emulator.AuthStrict {
+				key = emu.RootKey()
+				fmt.Fprintf(a.io.ErrOut, "  root key: AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s (the only key accepted besides those the emulator issues)\n",
+					key.AccessKeyID, key.SecretAccessKey)
+			}
 			// Each example works exactly as printed, on a machine with no
 			// AWS configuration at all (see endpointClients).
 			if !inMemory {
 				fmt.Fprintf(a.io.ErrOut, "  eval \"$(orders%s local env)\"; aws sts get-caller-identity\n", a.dataDirHint())
 			}
 			fmt.Fprintf(a.io.ErrOut, "  AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s aws --endpoint-url %s --region %s dynamodb list-tables\n",
-				localAccessKey, localSecretKey, url, emu.Region())
+				key.AccessKeyID, key.SecretAccessKey, url, emu.Region())
 			fmt.Fprintf(a.io.ErrOut, "  orders --endpoint-url %s up\n", url)
 			if a.jsonOutput() {
 				_ = a.printJSON(map[string]string{"url": url, "account": emu.Account(), "dataDir": a.cfg.DataDir})
@@ -147,6 +171,7 @@ ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 	f.StringVar(&account, "account", "", "account id of a new data dir (default 000000000000)")
 	f.IntVar(&maxConc, "max-concurrency", 32, "warm instances per function")
 	f.BoolVar(&noEnforce, "no-enforce", false, "do not evaluate IAM for issued credentials")
+	f.StringVar(&auth, "auth", emulator.AuthOpen, "who may call: open (any well-formed signature; keys the emulator did not issue act as administrator) or strict (only the root key and issued keys)")
 	f.BoolVar(&salvage, "salvage", false, "start over a damaged data dir: recover every intact record, keep damaged files as *.corrupt, report what was lost")
 	f.StringVar(&realismMode, "realism", "off", "off: instant, consistent answers; aws: AWS's documented delays (see above)")
 	f.Float64Var(&realismCfg.Scale, "realism-scale", 1, "multiply every realism delay (1 = AWS's typical values; 0.05 for tests)")

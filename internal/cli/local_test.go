@@ -57,7 +57,7 @@ func TestLocalRefusesStaleEndpointFile(t *testing.T) {
 	if n := len(other.Health().Services); n == 0 {
 		t.Fatal("no services")
 	}
-	tables, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1")).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	tables, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(""))).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestLocalRefusesStaleEndpointFile(t *testing.T) {
 	if code := Run(context.Background(), Options{IO: ios}, []string{"--local", "--data-dir", mine, "up"}); code != ExitOK {
 		t.Fatalf("up on the freed data dir: exit %d\n%s%s", code, out, errOut)
 	}
-	if tables, err = dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1")).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 0 {
+	if tables, err = dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(""))).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 0 {
 		t.Errorf("tables in the other data dir: %v, %v", tables.TableNames, err)
 	}
 }
@@ -112,7 +112,7 @@ func noAWSConfig(t *testing.T) {
 
 // serveInProcess runs `orders local serve` over dir until the test ends
 // and returns its banner once it is serving.
-func serveInProcess(t *testing.T, dir string) (banner string) {
+func serveInProcess(t *testing.T, dir string, extra ...string) (banner string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	errOut := &syncBuffer{}
@@ -120,7 +120,7 @@ func serveInProcess(t *testing.T, dir string) (banner string) {
 	ios.ErrOut = errOut
 	done := make(chan int)
 	go func() {
-		done <- Run(ctx, Options{IO: ios}, []string{"--data-dir", dir, "local", "serve", "--addr", "127.0.0.1:0"})
+		done <- Run(ctx, Options{IO: ios}, append([]string{"--data-dir", dir, "local", "serve", "--addr", "127.0.0.1:0"}, extra...))
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -360,5 +360,41 @@ func TestLocalCommandsSideBySide(t *testing.T) {
 	cancel2()
 	if code := <-follow2; code != ExitOK {
 		t.Errorf("second logs --follow: exit %d\n%s", code, err2)
+	}
+}
+
+// `local serve --auth strict` takes only its root key (printed in the
+// banner, saved in the data dir) and the keys it issued; `local env` prints
+// the root key so `eval "$(orders local env)"` keeps working, and --local
+// clients on the same data dir sign with it.
+func TestLocalServeStrict(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	banner := serveInProcess(t, dir, "--auth", "strict")
+	url := strings.Fields(bannerLine(t, banner, "orders --endpoint-url"))[2]
+	key, err := emulator.ReadRootKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(bannerLine(t, banner, "root key:"), "AWS_ACCESS_KEY_ID="+key.AccessKeyID) || !strings.Contains(banner, "--auth strict") {
+		t.Errorf("the banner does not print the root key %s:\n%s", key.AccessKeyID, banner)
+	}
+	ios, _, out, errOut := TestIO()
+	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", dir, "local", "env"}); code != ExitOK ||
+		!strings.Contains(out.String(), "export AWS_ACCESS_KEY_ID='"+key.AccessKeyID+"'") ||
+		!strings.Contains(out.String(), "export AWS_SECRET_ACCESS_KEY='"+key.SecretAccessKey+"'") {
+		t.Errorf("local env: exit %d: %s%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	if _, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(dir))).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+		t.Errorf("--local keys on a strict emulator: %v", err)
+	}
+	open := localAWSConfig(url, "us-east-1", localKey(""))
+	open.RetryMaxAttempts = 1
+	if _, err := dynamodb.NewFromConfig(open).ListTables(ctx, &dynamodb.ListTablesInput{}); err == nil || !strings.Contains(err.Error(), "UnrecognizedClientException") {
+		t.Errorf("keys a strict emulator did not issue: %v, want UnrecognizedClientException", err)
+	}
+	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", t.TempDir(), "local", "serve", "--auth", "lax"}); code != ExitUsage {
+		t.Errorf("--auth lax: exit %d, want a usage error", code)
 	}
 }

@@ -76,6 +76,15 @@ type Options struct {
 	// documented delays (on the Now clock) and injected throttling and 5xx
 	// faults. nil is off: instant, consistent answers.
 	Realism *realism.Profile
+	// Auth is AuthOpen (default) or AuthStrict: see those.
+	Auth string
+	// MaxConns caps connections served at once (default: derived from
+	// the descriptor limit, see maxConns). ReadTimeout is how long a
+	// client may take over its headers (at most 10 s) and, beyond its
+	// body's size at 256 KiB/s, over its body (default 30 s). Tests lower
+	// both to play slow clients quickly.
+	MaxConns    int
+	ReadTimeout time.Duration
 }
 
 // Emulator is a running local AWS.
@@ -92,15 +101,17 @@ type Emulator struct {
 	ddb     *dynamodb.Service
 	lambda  *lambda.Service
 
-	mu       sync.Mutex
-	endpoint string
-	servers  []*http.Server
-	closed   bool
+	mu        sync.Mutex
+	endpoint  string
+	servers   []*http.Server
+	listeners []*limitListener
+	closed    bool
 
 	// instance tells this process's emulator from any other that serves
 	// the same data dir or port later; started is when it opened.
 	instance string
 	started  time.Time
+	rootKey  RootKey
 }
 
 var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -125,6 +136,14 @@ func Open(opts Options) (*Emulator, error) {
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
+	switch opts.Auth {
+	case "":
+		opts.Auth = AuthOpen
+	case AuthOpen, AuthStrict:
+	default:
+		_ = st.Close()
+		return nil, fmt.Errorf("--auth %q: want %s or %s", opts.Auth, AuthOpen, AuthStrict)
+	}
 	e := &Emulator{opts: opts, store: st, instance: newInstanceID()}
 	e.started = e.now()
 	if err := e.start(); err != nil {
@@ -141,6 +160,9 @@ func (e *Emulator) start() error {
 		return err
 	}
 	e.account = account
+	if e.rootKey, err = rootKey(e.opts.DataDir, e.opts.InMemory); err != nil {
+		return err
+	}
 	log := e.opts.Logger
 	st := e.store
 
@@ -206,7 +228,8 @@ func (e *Emulator) start() error {
 		return fmt.Errorf("start lambda: %w", err)
 	}
 
-	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region}
+	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region,
+		Auth: dispatch.AuthMode(e.opts.Auth), RootKey: e.rootKey}
 	if e.opts.Enforce {
 		dopts.Authz = authz
 	}
@@ -258,6 +281,12 @@ func (e *Emulator) fixAccount() (string, error) {
 // Salvaged is what opening with Options.Salvage recovered and lost.
 func (e *Emulator) Salvaged() store.SalvageReport { return e.store.Salvaged() }
 
+// RootKey is the account administrator's key (see RootKeyFile).
+func (e *Emulator) RootKey() RootKey { return e.rootKey }
+
+// Auth is the auth mode: AuthOpen or AuthStrict.
+func (e *Emulator) Auth() string { return e.opts.Auth }
+
 // Account is the emulator's account id.
 func (e *Emulator) Account() string { return e.account }
 
@@ -285,12 +314,27 @@ func (e *Emulator) Listen(addr string) (string, error) {
 
 // Serve answers on l in the background; url is how clients address it.
 func (e *Emulator) Serve(l net.Listener, url string) {
+	limit := e.opts.MaxConns
+	if limit == 0 {
+		limit = maxConns()
+	}
+	grace := e.opts.ReadTimeout
+	if grace == 0 {
+		grace = bodyTimeout
+	}
+	headers := min(grace, headerTimeout)
+	ll := newLimitListener(l, limit)
+	l = ll
 	srv := &http.Server{
-		Handler:           e.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           withDeadlines(e.Handler(), grace),
+		ReadHeaderTimeout: headers,
+		IdleTimeout:       max(idleTimeout, headers),
+		// No server-wide ReadTimeout or WriteTimeout: withDeadlines sets
+		// them per request, since a 70 MB upload, a 20 s long poll and a
+		// 15-minute Invoke need different ones.
 	}
 	e.mu.Lock()
+	e.listeners = append(e.listeners, ll)
 	if e.endpoint == "" {
 		e.endpoint = url
 	}
@@ -301,6 +345,19 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 			e.opts.Logger.Error("emulator server stopped", "err", err)
 		}
 	}()
+}
+
+// connStats sums the connections of every listener served.
+func (e *Emulator) connStats() connStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var s connStats
+	for _, l := range e.listeners {
+		s.Open += l.open.Load()
+		s.Peak += l.peak.Load()
+		s.Limit += int64(cap(l.sem))
+	}
+	return s
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (until ctx

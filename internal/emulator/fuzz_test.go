@@ -91,7 +91,7 @@ func fuzzRequest(method, path, target, contentType, authorization string, body [
 	set("X-Amz-Target", target)
 	set("Content-Type", contentType)
 	set("Authorization", authorization)
-	set("X-Amz-Date", "20250101T000000Z")
+	set("X-Amz-Date", time.Now().UTC().Format("20060102T150405Z")) // current, or refused before anything else
 	return req, true
 }
 

@@ -365,9 +365,11 @@ func TestBadSignatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	akid := aws.ToString(key.AccessKey.AccessKeyId)
-	const date = "20250101T000000Z"
+	// A current time stamp: a stale one is refused before the signature
+	// is even checked.
+	date := time.Now().UTC().Format("20060102T150405Z")
 	auth := func(svc, extra string) string {
-		return "AWS4-HMAC-SHA256 Credential=" + akid + "/20250101/us-east-1/" + svc + "/aws4_request, " +
+		return "AWS4-HMAC-SHA256 Credential=" + akid + "/" + date[:8] + "/us-east-1/" + svc + "/aws4_request, " +
 			"SignedHeaders=content-type;host;x-amz-date" + extra + ", Signature=" + strings.Repeat("0", 64)
 	}
 	type sigCase struct {
@@ -422,6 +424,7 @@ func TestScopeRegionMustBeARegion(t *testing.T) {
 		r := formReq("sns CreateTopic in "+region, "Action=CreateTopic&Version=2010-03-31&Name=t1")
 		r.header["Authorization"] = "AWS4-HMAC-SHA256 Credential=test/20250101/" + region +
 			"/sns/aws4_request, SignedHeaders=host, Signature=" + strings.Repeat("0", 64)
+		r.header["X-Amz-Date"] = time.Now().UTC().Format("20060102T150405Z")
 		resp, body := send(t, base, r)
 		checkShape(t, shapeQuery, resp, body)
 	}

@@ -25,12 +25,14 @@ const HealthService = "orders-emulator"
 
 // Health is what GET /_orders/health answers.
 type Health struct {
-	Service  string    `json:"service"`
-	Version  string    `json:"version,omitempty"`
-	Instance string    `json:"instance"` // random per process: tells this server from a later one on the same port
-	PID      int       `json:"pid"`
-	Account  string    `json:"account"`
-	Region   string    `json:"region"`
+	Service  string `json:"service"`
+	Version  string `json:"version,omitempty"`
+	Instance string `json:"instance"` // random per process: tells this server from a later one on the same port
+	PID      int    `json:"pid"`
+	Account  string `json:"account"`
+	Region   string `json:"region"`
+	// Auth is the auth mode: AuthOpen or AuthStrict.
+	Auth     string    `json:"auth"`
 	DataDir  string    `json:"dataDir,omitempty"` // "" in memory
 	InMemory bool      `json:"inMemory,omitempty"`
 	Services []string  `json:"services"`
@@ -61,7 +63,7 @@ func (e *Emulator) Instance() string { return e.instance }
 func (e *Emulator) Health() Health {
 	h := Health{
 		Service: HealthService, Version: e.opts.Version, Instance: e.instance, PID: os.Getpid(),
-		Account: e.account, Region: e.opts.Region, InMemory: e.opts.InMemory,
+		Account: e.account, Region: e.opts.Region, Auth: e.opts.Auth, InMemory: e.opts.InMemory,
 		Services: services, Started: e.started,
 		Uptime: e.now().Sub(e.started).Round(time.Millisecond).Seconds(),
 	}

@@ -36,9 +36,16 @@ type Options struct {
 	Identity IdentityResolver
 	Authz    service.Authorizer
 	Logger   *slog.Logger
-	MaxBody  int64 // bytes; default 16 MiB (Lambda gets RESTMaxBody)
-	// RESTMaxBody bounds REST bodies (function zips); default 80 MiB.
-	RESTMaxBody int64
+	// MaxBody, when set, lowers every service's request size limit
+	// (requestLimit) to it.
+	MaxBody int64
+	// BodyBudget bounds the bytes of all request bodies in flight
+	// together; default 256 MiB (three maximal function uploads and room
+	// for everything else). BodyWait is how long a request waits for room
+	// before it is turned away with its service's throttling error;
+	// default 5 s.
+	BodyBudget int64
+	BodyWait   time.Duration
 	// DefaultRegion for unsigned requests; default us-east-1.
 	DefaultRegion string
 	// Now is the clock; default time.Now.
@@ -47,6 +54,32 @@ type Options struct {
 	// realism profile's throttling and 5xx): it returns the error, in the
 	// service's own code and status, or nil to serve the call.
 	Fault func(service, operation string) *service.Error
+	// Auth is who may call: AuthOpen (default) serves any well-formed
+	// signature, keys the emulator did not issue as the account's
+	// administrator; AuthStrict accepts only RootKey and issued keys.
+	Auth AuthMode
+	// RootKey is the account's administrator key: its signatures are
+	// verified in both modes, and in strict mode it is the one key the
+	// emulator accepts besides those it issued.
+	RootKey Key
+	// MaxSkew is how far a signature's X-Amz-Date may be from Now;
+	// default 15 minutes, as on AWS.
+	MaxSkew time.Duration
+}
+
+// AuthMode is Options.Auth.
+type AuthMode string
+
+// The auth modes.
+const (
+	AuthOpen   AuthMode = "open"
+	AuthStrict AuthMode = "strict"
+)
+
+// Key is an access key pair.
+type Key struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
 }
 
 type jsonService struct {
@@ -75,6 +108,34 @@ type Server struct {
 	targets map[string]*jsonService // X-Amz-Target prefix -> service
 	query   []*queryService
 	rest    []*restService
+	public  []publicRoute
+	bodies  *bodyBudget
+}
+
+// publicRoute is a kind of request served without a signature (Public).
+type publicRoute struct {
+	match    func(*http.Request) bool
+	inStrict bool
+}
+
+// Public serves the requests match accepts without a signature, as the
+// account's administrator. On AWS that is only a URL a service hands out to
+// be fetched by whoever holds it (SNS's SigningCertURL and UnsubscribeURL);
+// every other unsigned request is refused with MissingAuthenticationToken.
+// inStrict false keeps a route signed under AuthStrict: for URLs that are
+// presigned on AWS (a function's Code.Location), which the emulator does
+// not presign.
+func (s *Server) Public(match func(*http.Request) bool, inStrict bool) {
+	s.public = append(s.public, publicRoute{match: match, inStrict: inStrict})
+}
+
+func (s *Server) isPublic(r *http.Request) bool {
+	for _, p := range s.public {
+		if (p.inStrict || s.opts.Auth != AuthStrict) && p.match(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // New returns an empty Server; register services before serving.
@@ -82,11 +143,11 @@ func New(opts Options) *Server {
 	if opts.Account == "" {
 		opts.Account = "000000000000"
 	}
-	if opts.MaxBody == 0 {
-		opts.MaxBody = 16 << 20
+	if opts.BodyBudget == 0 {
+		opts.BodyBudget = 256 << 20
 	}
-	if opts.RESTMaxBody == 0 {
-		opts.RESTMaxBody = 80 << 20
+	if opts.BodyWait == 0 {
+		opts.BodyWait = 5 * time.Second
 	}
 	if opts.DefaultRegion == "" {
 		opts.DefaultRegion = "us-east-1"
@@ -97,7 +158,13 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{opts: opts, targets: map[string]*jsonService{}}
+	if opts.Auth == "" {
+		opts.Auth = AuthOpen
+	}
+	if opts.MaxSkew == 0 {
+		opts.MaxSkew = 15 * time.Minute
+	}
+	return &Server{opts: opts, targets: map[string]*jsonService{}, bodies: newBodyBudget(opts.BodyBudget, opts.BodyWait)}
 }
 
 func opSet(ops []string) map[string]bool {
@@ -137,6 +204,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	requestID := service.UUID()
+	// The Date of every answer is the emulator's clock: it is what SDKs
+	// measure their clock skew against before they re-sign a request that
+	// failed as expired.
+	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
@@ -165,22 +236,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"no AWS service here answers %s %s", r.Method, r.URL.Path))
 }
 
-// readBody reads at most limit bytes; a larger body is a 413 in the
-// protocol's own error shape, never a partial read.
-func readBody(r *http.Request, limit int64) ([]byte, *service.Error) {
-	if r.Body == nil {
-		return nil, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, service.Errorf(400, "SerializationException", "reading request body: %v", err)
-	}
-	if int64(len(body)) > limit {
-		return nil, service.Errorf(413, "RequestEntityTooLargeException", "request body is larger than %d bytes", limit)
-	}
-	return body, nil
-}
-
 func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte) (*service.Call, *service.Error) {
 	call := &service.Call{
 		Context:   r.Context(),
@@ -198,7 +253,10 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	// queue URL an awsQuery request was posted to.
 	call.TraceHeader = r.Header.Get("X-Amzn-Trace-Id")
 	call.Path = r.URL.Path
-	cred, signed := parseAuthorization(r)
+	cred, signed, aerr := s.preAuth(r, svc)
+	if aerr != nil {
+		return nil, aerr
+	}
 	if !signed {
 		return call, nil
 	}
@@ -209,12 +267,9 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	}
 	call.Region = cred.Region
 	call.Principal.AccessKeyID = cred.AccessKeyID
-	if s.opts.Identity == nil {
-		return call, nil
-	}
-	p, secret, token, expires, ok := s.opts.Identity.Resolve(r.Context(), cred.AccessKeyID)
+	p, secret, token, expires, ok := s.resolve(r.Context(), cred.AccessKeyID)
 	if !ok {
-		return call, nil
+		return call, nil // preAuth refused it already under AuthStrict
 	}
 	// Credentials the emulator issued are held to AWS's rules: the signature
 	// must verify with the issued secret and session credentials expire.
@@ -232,8 +287,89 @@ func (s *Server) newCall(r *http.Request, svc, op, requestID string, body []byte
 	if err := verifySignature(r, body, cred, secret); err != nil {
 		return nil, signatureMismatch(svc, err)
 	}
-	call.Principal = p
+	if p.ARN != "" { // an issued key; the root key stays the administrator
+		call.Principal = p
+	}
 	return call, nil
+}
+
+// preAuth is what can be decided about a request's caller before its
+// body is read, so a request that will be refused costs no memory: it
+// must be signed (unless public), completely, recently, and under
+// AuthStrict by a key the emulator knows. signed is false for a public
+// request served unsigned.
+func (s *Server) preAuth(r *http.Request, svc string) (cred credential, signed bool, _ *service.Error) {
+	cred, perr := parseAuthorization(r)
+	switch {
+	case errors.Is(perr, errUnsigned):
+		// AWS serves nothing unsigned but what is meant to be fetched
+		// by anyone holding the URL (see Public).
+		if s.isPublic(r) {
+			return cred, false, nil
+		}
+		return cred, false, authError(svc, missingAuth, "")
+	case perr != nil:
+		return cred, false, authError(svc, incompleteSignature, perr.Error())
+	}
+	if err := s.checkDate(r, svc, cred, s.opts.Now()); err != nil {
+		return cred, false, err
+	}
+	if s.opts.Auth == AuthStrict {
+		if _, _, _, _, ok := s.resolve(r.Context(), cred.AccessKeyID); !ok {
+			return cred, false, authError(svc, unrecognizedKey, "")
+		}
+	}
+	return cred, true, nil
+}
+
+// resolve finds the secret of a key the emulator knows: its root key, or
+// credentials it issued. ok is false for any other key.
+func (s *Server) resolve(ctx context.Context, akid string) (p service.Principal, secret, token string, expires time.Time, ok bool) {
+	if s.opts.RootKey.AccessKeyID != "" && akid == s.opts.RootKey.AccessKeyID {
+		return service.Principal{}, s.opts.RootKey.SecretAccessKey, "", time.Time{}, true
+	}
+	if s.opts.Identity == nil {
+		return p, "", "", time.Time{}, false
+	}
+	return s.opts.Identity.Resolve(ctx, akid)
+}
+
+// amzDateFormat is SigV4's X-Amz-Date (ISO 8601 basic, UTC).
+const amzDateFormat = "20060102T150405Z"
+
+// checkDate refuses a signature without a date, or one made more than
+// MaxSkew away from the emulator's clock: AWS's defence against a captured
+// request replayed later ("Signature expired: ... is now earlier than ...
+// (... - 15 min.)"; SigV4 "Elements of an AWS API request signature":
+// a request is refused more than 15 minutes from its time stamp).
+func (s *Server) checkDate(r *http.Request, svc string, cred credential, now time.Time) *service.Error {
+	var signed time.Time
+	if v := r.Header.Get("X-Amz-Date"); v != "" {
+		t, err := time.Parse(amzDateFormat, v)
+		if err != nil {
+			return signatureMismatch(svc, fmt.Errorf("X-Amz-Date must be in ISO-8601 'basic format' (20240101T120000Z), got %q", v))
+		}
+		signed = t
+	} else if v := r.Header.Get("Date"); v != "" {
+		t, err := http.ParseTime(v)
+		if err != nil {
+			return signatureMismatch(svc, fmt.Errorf("Date %q is not an HTTP date", v))
+		}
+		signed = t
+	} else {
+		return authError(svc, incompleteSignature, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization="+sigv4Algorithm)
+	}
+	now = now.UTC()
+	f := func(t time.Time) string { return t.UTC().Format(amzDateFormat) }
+	switch {
+	case signed.Before(now.Add(-s.opts.MaxSkew)):
+		return authError(svc, signatureExpired, fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - %d min.)",
+			f(signed), f(now.Add(-s.opts.MaxSkew)), f(now), int(s.opts.MaxSkew.Minutes())))
+	case signed.After(now.Add(s.opts.MaxSkew)):
+		return authError(svc, signatureExpired, fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + %d min.)",
+			f(signed), f(now.Add(s.opts.MaxSkew)), f(now), int(s.opts.MaxSkew.Minutes())))
+	}
+	return nil
 }
 
 func endpointOf(r *http.Request) string {
@@ -245,11 +381,20 @@ func endpointOf(r *http.Request) string {
 }
 
 func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonService, op, requestID string) {
-	body, berr := readBody(r, s.opts.MaxBody)
+	if _, _, aerr := s.preAuth(r, js.name); aerr != nil {
+		js.proto.WriteError(w, requestID, aerr)
+		return
+	}
+	if cerr := checkContentType(r, js.proto.ContentType); cerr != nil {
+		js.proto.WriteError(w, requestID, cerr)
+		return
+	}
+	body, release, berr := s.readBody(r, js.name)
 	if berr != nil {
 		js.proto.WriteError(w, requestID, berr)
 		return
 	}
+	defer release()
 	if !js.ops[op] {
 		code := "UnknownOperationException"
 		if js.proto.QueryCompatible {
@@ -267,6 +412,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 		js.proto.WriteError(w, requestID, ferr)
 		return
 	}
+	if uerr := checkUTF8Body(js.name, body); uerr != nil {
+		js.proto.WriteError(w, requestID, uerr)
+		return
+	}
 	out, err := js.h.HandleJSON(call, body)
 	if err != nil {
 		s.logError(call, err)
@@ -278,11 +427,20 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, js *jsonServi
 
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID string) {
 	proto := s.query[0].proto
-	body, berr := readBody(r, s.opts.MaxBody)
+	svc := "sns" // which awsQuery service is known once the body is read; its scope may say
+	if cred, err := parseAuthorization(r); err == nil && cred.Service != "" {
+		svc = cred.Service
+	}
+	if _, _, aerr := s.preAuth(r, svc); aerr != nil {
+		proto.WriteError(w, requestID, aerr)
+		return
+	}
+	body, release, berr := s.readBody(r, svc)
 	if berr != nil {
 		proto.WriteError(w, requestID, berr)
 		return
 	}
+	defer release()
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		proto.WriteError(w, requestID, service.Errorf(400, "MalformedQueryString", "request body is not a valid form: %v", err))
@@ -312,6 +470,10 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 		qs.proto.WriteError(w, requestID, ferr)
 		return
 	}
+	if uerr := checkUTF8Form(qs.name, form); uerr != nil {
+		qs.proto.WriteError(w, requestID, uerr)
+		return
+	}
 	out, herr := qs.h.HandleQuery(call, form)
 	if herr != nil {
 		s.logError(call, herr)
@@ -325,7 +487,7 @@ func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, requestID st
 // (its action names overlap across services); unsigned requests go to the
 // one service that has the action.
 func (s *Server) pickQuery(r *http.Request, action string, form url.Values) *queryService {
-	if cred, ok := parseAuthorization(r); ok {
+	if cred, err := parseAuthorization(r); err == nil {
 		for _, qs := range s.query {
 			if qs.name == cred.Service {
 				if qs.ops[action] {
@@ -358,11 +520,16 @@ func (s *Server) pickQuery(r *http.Request, action string, form url.Values) *que
 }
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *restService, requestID string) {
-	body, berr := readBody(r, s.opts.RESTMaxBody)
+	if _, _, aerr := s.preAuth(r, rs.name); aerr != nil {
+		protocol.WriteRESTError(w, requestID, aerr)
+		return
+	}
+	body, release, berr := s.readBody(r, rs.name)
 	if berr != nil {
 		protocol.WriteRESTError(w, requestID, berr)
 		return
 	}
+	defer release()
 	call, cerr := s.newCall(r, rs.name, "", requestID, body)
 	if cerr != nil {
 		protocol.WriteRESTError(w, requestID, cerr)
@@ -370,6 +537,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request, rs *restServi
 	}
 	if ferr := s.fault(rs.name, restOperation(r)); ferr != nil {
 		protocol.WriteRESTError(w, requestID, ferr)
+		return
+	}
+	if uerr := checkUTF8Body(rs.name, body); uerr != nil {
+		protocol.WriteRESTError(w, requestID, uerr)
 		return
 	}
 	r2 := r.WithContext(service.WithCall(r.Context(), call))

@@ -140,7 +140,10 @@ func TestQueryRoutingAndGarbage(t *testing.T) {
 	s.Query("sns", protocol.QueryService{XMLNamespace: "http://sns.amazonaws.com/doc/2010-03-31/"}, echoQuery{}, []string{"CreateTopic"})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=CreateTopic&Name=a%26b"))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader("Action=CreateTopic&Name=a%26b"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	sign(t, req, "Action=CreateTopic&Name=a%26b", "sns", "AKIDANY", "any", time.Now())
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +153,10 @@ func TestQueryRoutingAndGarbage(t *testing.T) {
 		t.Fatalf("query answer: %d %s", resp.StatusCode, b)
 	}
 	for _, body := range []string{"Action=Nope", "%zz", "Name=x"} {
-		resp, err := http.Post(srv.URL+"/", "application/x-www-form-urlencoded", strings.NewReader(body))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sign(t, req, body, "sns", "AKIDANY", "any", time.Now())
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -372,6 +372,7 @@ func TestRestart(t *testing.T) {
 func TestUnknownRoute(t *testing.T) {
 	e := newTestEnv(t)
 	req, _ := http.NewRequest(http.MethodPatch, e.url+"/2015-03-31/functions/x", nil)
+	signTest(t, req, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -185,6 +187,12 @@ func New(st *store.Store, opts Options) (*Service, error) {
 // versions' path prefixes.
 func (s *Service) Register(d *dispatch.Server) {
 	d.REST("lambda", []string{"/2015-03-31/", "/2016-08-19/", "/2017-03-31/", "/2018-10-31/", "/2019-09-25/", "/2020-06-30/", "/2021-10-31/"}, s)
+	// GetFunction's Code.Location is a presigned S3 URL on AWS, fetched
+	// with no credentials; the emulator's is not presigned, so it is public
+	// only where any key is the administrator anyway (not in strict mode).
+	d.Public(func(r *http.Request) bool {
+		return r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/2015-03-31/functions/") && strings.HasSuffix(r.URL.Path, "/code")
+	}, false)
 }
 
 // Operations lists the operations served.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // CloudWatch Logs filter patterns, as FilterLogEvents applies them:
@@ -23,7 +24,16 @@ import (
 
 type matcher func(msg string) bool
 
+// maxFilterPattern is the longest filter pattern, in characters.
+const maxFilterPattern = 1024
+
 func compilePattern(p string) (matcher, error) {
+	// FilterPattern is at most 1,024 characters (the CloudWatch Logs API's
+	// FilterPattern shape: max 1024); a longer one is refused before it is
+	// compiled, as AWS's validation does.
+	if n := utf8.RuneCountInString(p); n > maxFilterPattern {
+		return nil, invalidParameter("1 validation error detected: Value at 'filterPattern' failed to satisfy constraint: Member must have length less than or equal to %d (it has %d characters)", maxFilterPattern, n)
+	}
 	p = strings.TrimSpace(p)
 	switch {
 	case p == "" || p == `""`:

@@ -112,6 +112,18 @@ func New(st *store.Store, opts Options) (*Service, error) {
 func (s *Service) Register(d *dispatch.Server) {
 	d.Query("sns", protocol.QueryService{XMLNamespace: XMLNamespace}, s, operations)
 	d.REST("sns", []string{CertPath}, http.HandlerFunc(s.serveCertificate))
+	d.Public(publicURL, true)
+}
+
+// publicURL tells the URLs SNS hands out to be fetched unsigned: the
+// SigningCertURL, and the UnsubscribeURL of every notification (a GET of
+// ?Action=Unsubscribe, which SNS honours without authentication: see the
+// Unsubscribe API reference).
+func publicURL(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	return r.URL.Path == CertPath || r.URL.Path == "/" && r.URL.Query().Get("Action") == "Unsubscribe"
 }
 
 // Operations lists the operations served (service.Operations).
