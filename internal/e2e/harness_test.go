@@ -41,9 +41,6 @@ var (
 	// packageDir is this package's source directory (the working
 	// directory go test starts in), where testdata lives.
 	packageDir string
-	// requirePeers is ORDERS_TEST_PEERS=1: peer tools (boto3) must be
-	// there, not skipped (CI).
-	requirePeers bool
 	// eachAction is ORDERS_E2E_EACH_ACTION=1: run TestOperatorPolicyEachAction.
 	eachAction bool
 )
@@ -52,7 +49,6 @@ var (
 // settings, no orders.yaml from the working directory. Done once here
 // rather than with t.Setenv/t.Chdir so that tests may run in parallel.
 func TestMain(m *testing.M) {
-	requirePeers = os.Getenv("ORDERS_TEST_PEERS") == "1"
 	eachAction = os.Getenv("ORDERS_E2E_EACH_ACTION") == "1"
 	var err error
 	if packageDir, err = os.Getwd(); err != nil {
