@@ -22,6 +22,7 @@ import (
 	"github.com/orders-dev/orders/internal/emulator/iam"
 	"github.com/orders-dev/orders/internal/emulator/lambda"
 	"github.com/orders-dev/orders/internal/emulator/logs"
+	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/sns"
 	"github.com/orders-dev/orders/internal/emulator/sqs"
 	"github.com/orders-dev/orders/internal/emulator/store"
@@ -29,7 +30,7 @@ import (
 )
 
 // DefaultAccount is the account id of a new data dir.
-const DefaultAccount = "000000000000"
+const DefaultAccount = service.DefaultAccount
 
 // snsSigningKeyBits sizes the SNS signing key a new data dir generates.
 // AWS's certificates are 2048-bit; signing a notification with such a key
@@ -119,7 +120,7 @@ func Open(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	if opts.Region == "" {
-		opts.Region = "us-east-1"
+		opts.Region = service.DefaultRegion
 	}
 	e := &Emulator{opts: opts, store: st, instance: newInstanceID()}
 	e.started = e.now()

@@ -32,14 +32,14 @@ type IdentityResolver interface {
 
 // Options configure a Server.
 type Options struct {
-	Account  string // 12 digits; default 000000000000
+	Account  string // 12 digits; default service.DefaultAccount
 	Identity IdentityResolver
 	Authz    service.Authorizer
 	Logger   *slog.Logger
 	MaxBody  int64 // bytes; default 16 MiB (Lambda gets RESTMaxBody)
 	// RESTMaxBody bounds REST bodies (function zips); default 80 MiB.
 	RESTMaxBody int64
-	// DefaultRegion for unsigned requests; default us-east-1.
+	// DefaultRegion for unsigned requests; default service.DefaultRegion.
 	DefaultRegion string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -76,7 +76,7 @@ type Server struct {
 // New returns an empty Server; register services before serving.
 func New(opts Options) *Server {
 	if opts.Account == "" {
-		opts.Account = "000000000000"
+		opts.Account = service.DefaultAccount
 	}
 	if opts.MaxBody == 0 {
 		opts.MaxBody = 16 << 20
@@ -85,7 +85,7 @@ func New(opts Options) *Server {
 		opts.RESTMaxBody = 80 << 20
 	}
 	if opts.DefaultRegion == "" {
-		opts.DefaultRegion = "us-east-1"
+		opts.DefaultRegion = service.DefaultRegion
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
