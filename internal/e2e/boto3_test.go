@@ -53,7 +53,7 @@ func orderIDs(t *testing.T, messages []string) []string {
 }
 
 // boto3, an independent AWS client, against a stack orders deployed in the
-// emulator (issue 5, "Done when"): simulate-principal-policy on the role
+// emulator: simulate-principal-policy on the role
 // allows exactly the function's PutItem; a session of the role may publish
 // to its topic only while the role's policy says so, and never to another
 // topic — and a refused publish queues nothing.

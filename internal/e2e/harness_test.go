@@ -1,5 +1,5 @@
-// Package e2e proves issue 5 (least privilege, enforced and proven) end to
-// end: the real orders commands (cli.Run), through the real AWS SDK, against
+// Package e2e proves least privilege, enforced and proven, end to end:
+// the real orders commands (cli.Run), through the real AWS SDK, against
 // the real emulator over loopback HTTP with IAM enforced, running the real
 // function binary from the embedded zip. Nothing here is faked.
 package e2e

@@ -38,7 +38,7 @@ func functionZip(t *testing.T, dir string) (path, arch string) {
 }
 
 // TestPeerBoto3AllServices runs testdata/peer/boto3_all.py: every operation
-// issue 3 lists, on all seven services, with AWS's error codes and statuses,
+// the pipeline and the CLI use, on all seven services, with AWS's error codes and statuses,
 // then the real function invoked end to end (stored, notified, logged) and
 // with a bad event (FunctionError, errorType ValidationError).
 func TestPeerBoto3AllServices(t *testing.T) {
