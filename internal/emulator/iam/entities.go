@@ -56,6 +56,39 @@ func (k entityKind) authorize(s *Service, call *service.Call, f form, cond map[s
 	return name, nil
 }
 
+// authorizeCreate reads what creating a role or user starts with (its name,
+// path and permissions boundary) and authorizes the create on the ARN it
+// will have, with iam:PermissionsBoundary when a boundary is set. It returns
+// the new entity without an id or tags.
+func (k entityKind) authorizeCreate(call *service.Call, f form) (entity, error) {
+	name, err := f.name(k.nameParam, k.nameMember, 64)
+	if err != nil {
+		return entity{}, err
+	}
+	path, err := f.path("Path", "path")
+	if err != nil {
+		return entity{}, err
+	}
+	boundary := f.get("PermissionsBoundary")
+	arn := call.GlobalARN("iam", k.kind+path+name)
+	var cond map[string][]string
+	if boundary != "" {
+		cond = map[string][]string{"iam:PermissionsBoundary": {boundary}}
+	}
+	if err := call.AuthorizeAction("iam:"+call.Operation, arn, cond); err != nil {
+		return entity{}, err
+	}
+	return entity{Account: call.Account, Name: name, Path: path, ARN: arn, Created: call.Now.UTC(), Boundary: boundary}, nil
+}
+
+// boundaryPolicy refuses a permissions boundary that names no managed policy.
+func (s *Service) boundaryPolicy(arn string) error {
+	if s.policyByARN(arn) == nil {
+		return noSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
+	}
+	return nil
+}
+
 func (k entityKind) policies(s *Service, account, name string) (*policySet, bool) {
 	e, ok := k.lookup(s, account, name)
 	if !ok {
@@ -275,8 +308,8 @@ func (s *Service) putEntityPermissionsBoundary(call *service.Call, f form, k ent
 	if err != nil {
 		return nil, err
 	}
-	if s.policyByARN(arn) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
+	if err := s.boundaryPolicy(arn); err != nil {
+		return nil, err
 	}
 	return nil, k.update(s, call.Account, name, func(e *entity) error {
 		e.Boundary = arn

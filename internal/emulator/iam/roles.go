@@ -32,21 +32,8 @@ type roleResult struct {
 }
 
 func (s *Service) createRole(call *service.Call, f form) (any, error) {
-	name, err := f.name("RoleName", "roleName", 64)
+	e, err := roleTable.authorizeCreate(call, f)
 	if err != nil {
-		return nil, err
-	}
-	path, err := f.path("Path", "path")
-	if err != nil {
-		return nil, err
-	}
-	boundaryARN := f.get("PermissionsBoundary")
-	arn := call.GlobalARN("iam", "role"+path+name)
-	var cond map[string][]string
-	if boundaryARN != "" {
-		cond = map[string][]string{"iam:PermissionsBoundary": {boundaryARN}}
-	}
-	if err := call.AuthorizeAction("iam:CreateRole", arn, cond); err != nil {
 		return nil, err
 	}
 	trust := f.get("AssumeRolePolicyDocument")
@@ -74,22 +61,17 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 	// Tags on create need iam:TagRole too, as on AWS
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
 	if len(tags) > 0 {
-		if err := call.AuthorizeAction("iam:TagRole", arn, nil); err != nil {
+		if err := call.AuthorizeAction("iam:TagRole", e.ARN, nil); err != nil {
 			return nil, err
 		}
 	}
-	if boundaryARN != "" && s.policyByARN(boundaryARN) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundaryARN)
+	if e.Boundary != "" {
+		if err := s.boundaryPolicy(e.Boundary); err != nil {
+			return nil, err
+		}
 	}
-
-	r := &role{
-		entity: entity{
-			Account: call.Account, Name: name, Path: path, ARN: arn,
-			ID: "AROA" + service.RandomID(17), Created: call.Now.UTC(),
-			Boundary: boundaryARN, Tags: tags,
-		},
-		Trust: trust, Description: desc, MaxSessionDuration: int32(maxSession),
-	}
+	e.ID, e.Tags = "AROA"+service.RandomID(17), tags
+	r := &role{entity: e, Trust: trust, Description: desc, MaxSessionDuration: int32(maxSession)}
 	if err := roleTable.insert(s, r); err != nil {
 		return nil, err
 	}

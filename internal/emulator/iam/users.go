@@ -42,34 +42,21 @@ type userResult struct {
 }
 
 func (s *Service) createUser(call *service.Call, f form) (any, error) {
-	name, err := f.name("UserName", "userName", 64)
+	e, err := userTable.authorizeCreate(call, f)
 	if err != nil {
-		return nil, err
-	}
-	path, err := f.path("Path", "path")
-	if err != nil {
-		return nil, err
-	}
-	boundaryARN := f.get("PermissionsBoundary")
-	var cond map[string][]string
-	if boundaryARN != "" {
-		cond = map[string][]string{"iam:PermissionsBoundary": {boundaryARN}}
-	}
-	arn := call.GlobalARN("iam", "user"+path+name)
-	if err := call.AuthorizeAction("iam:CreateUser", arn, cond); err != nil {
 		return nil, err
 	}
 	tags, err := f.tags()
 	if err != nil {
 		return nil, err
 	}
-	if boundaryARN != "" && s.policyByARN(boundaryARN) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundaryARN)
+	if e.Boundary != "" {
+		if err := s.boundaryPolicy(e.Boundary); err != nil {
+			return nil, err
+		}
 	}
-	u := &user{entity: entity{
-		Account: call.Account, Name: name, Path: path, ARN: arn, ID: "AIDA" + service.RandomID(17),
-		Created: call.Now.UTC(), Boundary: boundaryARN, Tags: tags,
-	}}
+	e.ID, e.Tags = "AIDA"+service.RandomID(17), tags
+	u := &user{entity: e}
 	if err := userTable.insert(s, u); err != nil {
 		return nil, err
 	}
