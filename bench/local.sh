@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# local.sh — the pipeline with --local on a fresh data dir (issue 4's
-# benchmark): cold start of the function, warm end-to-end latency of one
-# order (invoke → stored → published → queued) p50/p99, and the throughput of
+# local.sh — the pipeline with --local on a fresh data dir: cold start of
+# the function, warm end-to-end latency of one order (invoke → stored →
+# published → queued) p50/p99, and the throughput of
 # `send --count 10000 --concurrency 32`. Goals: cold start <= 50 ms, warm
 # p50 <= 3 ms, >= 1,500 orders/s. A benchmark, never run by go test.
 #

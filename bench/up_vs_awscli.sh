@@ -7,7 +7,7 @@
 # each here), so a first, untimed-for-the-ratio `orders up` + `destroy` warms
 # every service either side uses; moto is then reset (POST /moto-api/reset)
 # before each timed side, so each starts empty on a warm server.
-# Goal (issue 2): `up` at least 20x faster than the aws-CLI script, and a
+# Goal: `up` at least 20x faster than the aws-CLI script, and a
 # no-change `up` well under a fresh one. A benchmark, never run by go test.
 #
 #   bench/up_vs_awscli.sh [path/to/orders]     (default: go build ./cmd/orders)

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-const maxZipBytes = 6 << 20 // the budget
+const maxZipBytes = 6 << 20 // a small deployment package: fast to upload and to cold-start
 
 var wantMachine = map[string]elf.Machine{ArchARM64: elf.EM_AARCH64, ArchX86_64: elf.EM_X86_64}
 

@@ -223,7 +223,7 @@ func TestOperatorPolicy(t *testing.T) {
 		on([]string{a.Topic, a.Topic + ":*"}, "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes"),
 		on([]string{a.Queue}, "sqs:GetQueueUrl", "sqs:SetQueueAttributes"),
 		// verify's probe makes, reads and deletes queues of its own and
-		// never reads the stack's (issue 9); it finds leftovers by listing.
+		// never reads the stack's, which holds others' messages; it finds leftovers by listing.
 		on([]string{a.Queue, a.Queue + "-probe-*"}, "sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
 			"sqs:TagQueue", "sqs:ListQueueTags"),
 		on([]string{a.Queue + "-probe-*"}, "sqs:ReceiveMessage"),

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"os/exec"
 	"sort"
 	"testing"
 	"time"
@@ -22,46 +19,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 	"github.com/orders-dev/orders/sdkhttp"
 )
 
-// startMoto runs moto_server (an independent AWS emulator) on a free loopback
-// port for this test, or skips the test where moto_server is not installed.
+// startMoto runs moto_server (an independent AWS emulator) for this test:
+// skipped where it is not installed, unless ORDERS_TEST_PEERS=1 requires it.
 func startMoto(t *testing.T) aws.Config {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not installed: skipping the handler's test against an independent AWS emulator")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	// Wait for it to answer (polling, not timing: the loop ends as soon as
-	// it is up, and gives up only after a generous while).
-	for i := 0; ; i++ {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if i > 300 {
-			t.Fatalf("moto_server did not come up on %s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	return aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-		BaseEndpoint: aws.String(url),
+		BaseEndpoint: aws.String(emutest.Moto(t)),
 		HTTPClient:   sdkhttp.New(),
 	}
 }

@@ -136,7 +136,7 @@ func (w *promptWatcher) String() string {
 }
 
 // Ctrl-C at the destroy prompt cancels at once, deleting nothing, with
-// exit 130 (issue 11 part 5; the first Ctrl-C used to be ignored).
+// exit 130 (the first Ctrl-C once went unheard).
 func TestDestroyPromptCtrlCCancels(t *testing.T) {
 	h := newHarness(t)
 	h.stack.destroy = destroyed

@@ -270,7 +270,7 @@ func TestLocalEndToEnd(t *testing.T) {
 		if s := attrS(items["ORD-1001"], "Status"); s != "NOTIFIED" || attrS(items["ORD-1001"], "MessageId") != high.Outcome.MessageID {
 			t.Errorf("ORD-1001: Status %s MessageId %s", s, attrS(items["ORD-1001"], "MessageId"))
 		}
-		// verify never reads the stack's queue (issue 9): its HIGH probe
+		// verify never reads the stack's queue, which is its consumers': its HIGH probe
 		// order's notification is there too, as any order's is; none for LOW.
 		if got := d.queuedOrders(t); len(got) != 2 || got[0] != "ORD-1001" || !strings.HasPrefix(got[1], "VERIFY-") || !strings.HasSuffix(got[1], "-HIGH") {
 			t.Errorf("queued notifications %v, want ORD-1001's and verify's HIGH probe order's", got)

@@ -17,7 +17,7 @@ import (
 	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
 
-// TestLocalRefusesStaleEndpointFile is issue 10's finding 11: a data dir
+// TestLocalRefusesStaleEndpointFile: a data dir
 // whose endpoint.json names a port another emulator (over another data dir)
 // now answers on must not send --local commands there: `up` once built the
 // whole stack in someone else's data dir.
@@ -156,7 +156,7 @@ func bannerLine(t *testing.T, banner, prefix string) string {
 }
 
 // The serve banner's example commands work exactly as printed, on a machine
-// with no AWS configuration (issue 11 part 3): `orders --endpoint-url URL
+// with no AWS configuration: `orders --endpoint-url URL
 // up` used to have no region, then deployed arm64 code on an amd64 host.
 func TestServeBannerCommandsWorkAsPrinted(t *testing.T) {
 	if testing.Short() {
@@ -319,7 +319,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// Issue 11 part 1: `logs --follow`, a load run and `status` on one --local
+// `logs --follow`, a load run and `status` on one --local
 // data dir at once all work (the follow held the data dir, and every other
 // --local command failed on its lock); and when the command serving the
 // data dir ends, the others keep working.

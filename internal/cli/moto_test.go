@@ -2,53 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
-)
 
-// startMoto runs moto_server on a free loopback port for the test, or
-// skips the test where moto_server is not installed.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not installed: skipping the end-to-end CLI test against it")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/moto-api/", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("moto_server did not answer on %s", url)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
+	"github.com/orders-dev/orders/internal/emulator/emutest"
+)
 
 // The commands wired to the real client factory and pipeline, against
 // moto: up, up again (nothing changes), status, destroy, destroy again.
@@ -56,7 +14,7 @@ func TestCommandsAgainstMoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	url := startMoto(t)
+	url := emutest.Moto(t)
 	isolate(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")

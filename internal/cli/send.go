@@ -392,16 +392,13 @@ func deployedThreshold(ctx context.Context, l awsapi.Lambda, function string) (s
 	th, ok := out.Configuration.Environment.Variables["THRESHOLD"]
 	if !ok || th == "" {
 		// The handler's default when the variable is unset.
-		return handlerDefaultThreshold, nil
+		return handler.DefaultThreshold, nil
 	}
 	if _, err := handler.ParseAmount(th); err != nil {
 		return "", fmt.Errorf("function %s: THRESHOLD %q: %v", function, th, err)
 	}
 	return th, nil
 }
-
-// handlerDefaultThreshold is what the function uses without THRESHOLD.
-const handlerDefaultThreshold = "100"
 
 // loadDoc is the JSON document of a load run.
 type loadDoc struct {

@@ -62,7 +62,7 @@ func TestStatusCouldNotLookExits1(t *testing.T) {
 	if code := h.run("status", "--output", "json"); code != ExitFailed {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	// One document, with ok false and the error (issue 11: it printed nothing).
+	// One document, with ok false and the error (a failed status once printed nothing).
 	var doc failureDoc
 	oneJSONDocument(t, h.out.Bytes(), &doc)
 	if doc.Command != "status" || doc.OK || !strings.Contains(doc.Error, "throttled") {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/orders-dev/orders/function/handler"
 )
 
 // StackTagKey is the tag every taggable resource carries; its value is
@@ -52,7 +54,7 @@ type Config struct {
 
 // Defaults, exported so help texts can quote them.
 const (
-	DefaultThreshold        = "100"
+	DefaultThreshold        = handler.DefaultThreshold // the function's own, so an unset THRESHOLD means the same
 	DefaultLogRetentionDays = 14
 	DefaultIAMWait          = 2 * time.Minute
 	DefaultTimeout          = 10

@@ -10,24 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
-
-// requireBoto3 skips unless python3 can import boto3; with
-// ORDERS_TEST_PEERS=1 (CI) its absence is a failure.
-func requireBoto3(t *testing.T) string {
-	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err == nil {
-		err = exec.Command(py, "-c", "import boto3").Run()
-	}
-	if err != nil {
-		if requirePeers {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but python3 with boto3 is unusable: %v", err)
-		}
-		t.Skipf("skipping the boto3 peer test: python3 with boto3 unusable (%v); ORDERS_TEST_PEERS=1 makes this a failure", err)
-	}
-	return py
-}
 
 // awsError is what botocore reported for a refused call (nil: it succeeded).
 type awsError *struct {
@@ -69,12 +53,12 @@ func orderIDs(t *testing.T, messages []string) []string {
 }
 
 // boto3, an independent AWS client, against a stack orders deployed in the
-// emulator (issue 5, "Done when"): simulate-principal-policy on the role
+// emulator: simulate-principal-policy on the role
 // allows exactly the function's PutItem; a session of the role may publish
 // to its topic only while the role's policy says so, and never to another
 // topic — and a refused publish queues nothing.
 func TestBoto3LeastPrivilege(t *testing.T) {
-	py := requireBoto3(t)
+	py := emutest.Python(t)
 	m := startEmulator(t)
 	mustOrders(t, m.admin(), 0, "up")
 

@@ -1,5 +1,5 @@
-// Package e2e proves issue 5 (least privilege, enforced and proven) end to
-// end: the real orders commands (cli.Run), through the real AWS SDK, against
+// Package e2e proves least privilege, enforced and proven, end to end:
+// the real orders commands (cli.Run), through the real AWS SDK, against
 // the real emulator over loopback HTTP with IAM enforced, running the real
 // function binary from the embedded zip. Nothing here is faked.
 package e2e
@@ -41,9 +41,6 @@ var (
 	// packageDir is this package's source directory (the working
 	// directory go test starts in), where testdata lives.
 	packageDir string
-	// requirePeers is ORDERS_TEST_PEERS=1: peer tools (boto3) must be
-	// there, not skipped (CI).
-	requirePeers bool
 	// eachAction is ORDERS_E2E_EACH_ACTION=1: run TestOperatorPolicyEachAction.
 	eachAction bool
 )
@@ -52,7 +49,6 @@ var (
 // settings, no orders.yaml from the working directory. Done once here
 // rather than with t.Setenv/t.Chdir so that tests may run in parallel.
 func TestMain(m *testing.M) {
-	requirePeers = os.Getenv("ORDERS_TEST_PEERS") == "1"
 	eachAction = os.Getenv("ORDERS_E2E_EACH_ACTION") == "1"
 	var err error
 	if packageDir, err = os.Getwd(); err != nil {

@@ -152,7 +152,7 @@ func runFlow(t *testing.T, m *emu, cfg aws.Config, repair bool) []result {
 		if i == 0 && repair {
 			m.drift(t)
 			// The drift took the stack tags off: those resources are no
-			// longer the stack's until up --adopt takes them back (issue 9).
+			// longer the stack's until up --adopt takes them back.
 			r = orders(t, cfg, "up", "--adopt")
 			rs = append(rs, r)
 			if r.code != 0 {
@@ -176,7 +176,7 @@ func reportOf(r result) string {
 	return r.errOut
 }
 
-// The operator's own least privilege (issue 5): a user holding exactly
+// The operator's own least privilege: a user holding exactly
 // `orders policy operator` runs the whole flow; the same user without any
 // one statement of it cannot, and is told which action it lacks.
 func TestOperatorPolicy(t *testing.T) {

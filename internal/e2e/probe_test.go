@@ -16,7 +16,7 @@ import (
 	"github.com/orders-dev/orders/policies"
 )
 
-// Issue 9: verify's probe disturbs nobody. HighValueQueue holds a backlog of
+// Verify's probe disturbs nobody. HighValueQueue holds a backlog of
 // 10,000 messages and a consumer polls it all through verify: verify
 // passes, and the consumer gets each of the 10,000 exactly once, with
 // ApproximateReceiveCount 1 at its first receive (the probe neither

@@ -87,7 +87,7 @@ func (m *emu) logLines(t *testing.T, s string) []string {
 	return lines
 }
 
-// The function's role, enforced live (issue 5 "Tests"): on one stack,
+// The function's role, enforced live: on one stack,
 // widening the role is caught by verify and undone by up, with the role's
 // live permissions following each change; narrowing it stops exactly the
 // call it no longer allows — the publish (the order waits, stored,

@@ -19,7 +19,7 @@ import (
 	"github.com/orders-dev/orders/policies"
 )
 
-// Issue 9: in a shared account orders changes only what carries its tag.
+// In a shared account orders changes only what carries its tag.
 // Someone else's resource with one of the stack's names, made with the SDK:
 // destroy --yes leaves it (and its data) and exits 1 saying "not ours";
 // up exits 1, names it and --adopt, and changes nothing in the account;

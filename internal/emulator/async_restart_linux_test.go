@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orders-dev/orders/function"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
 
 // TestAckedEventsSurviveRestartOnNewPort: Event invokes of the real
@@ -46,7 +47,7 @@ func ackedEventsSurvive(t *testing.T, sig syscall.Signal) {
 	dir := t.TempDir()
 	srv := serve(t, dir)
 	up := exec.Command(ordersBinary(t), "--local", "--data-dir", dir, "up")
-	up.Env = append(peerEnv(), "NO_COLOR=1")
+	up.Env = append(emutest.PeerEnv(), "NO_COLOR=1")
 	if out, err := up.CombinedOutput(); err != nil {
 		t.Fatalf("orders --local up against the server: %v\n%s", err, out)
 	}

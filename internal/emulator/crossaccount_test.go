@@ -17,7 +17,7 @@ import (
 // policy ("Cross-account policy evaluation logic",
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html):
 // sqs:* on "*" does not reach a queue of account 111111111111, which has
-// granted nothing here (issue 13).
+// granted nothing here.
 func TestCrossAccountNeedsResourcePolicy(t *testing.T) {
 	_, url := openAt(t, t.TempDir())
 	ctx := context.Background()

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
 
 // The differential test runs one scenario — the pipeline's resources and
@@ -499,7 +500,7 @@ var wantAWS = map[string]string{
 // scenario above.
 func TestDifferentialMoto(t *testing.T) {
 	t.Parallel()
-	motoURL := startMoto(t)
+	motoURL := emutest.Moto(t)
 	moto := runScenario(t, adminConfig(motoURL))
 	_, emuURL := openAt(t, t.TempDir())
 	emu := runScenario(t, adminConfig(emuURL))

@@ -32,7 +32,7 @@ import (
 )
 
 // DefaultAccount is the account id of a new data dir.
-const DefaultAccount = "000000000000"
+const DefaultAccount = service.DefaultAccount
 
 // snsSigningKeyBits sizes the SNS signing key a new data dir generates.
 // AWS's certificates are 2048-bit; signing a notification with such a key
@@ -134,7 +134,7 @@ func Open(opts Options) (*Emulator, error) {
 		return nil, err
 	}
 	if opts.Region == "" {
-		opts.Region = "us-east-1"
+		opts.Region = service.DefaultRegion
 	}
 	switch opts.Auth {
 	case "":

@@ -40,7 +40,7 @@ func TestHealthIntroducesTheEmulator(t *testing.T) {
 	}
 }
 
-// TestStaleEndpointFileIsNotTrusted is issue 10's finding 11: an
+// TestStaleEndpointFileIsNotTrusted: an
 // endpoint.json left by a process that died names a port another emulator
 // (over another data dir) now serves; Check must refuse it, naming why,
 // and accept the one the file really describes.

@@ -1,20 +1,14 @@
 package emulator
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
@@ -60,43 +54,6 @@ func openAt(t testing.TB, dataDir string) (*Emulator, string) {
 // issue, which act as the account's administrator (moto accepts any keys).
 func adminConfig(url string) aws.Config { return emutest.ConfigFor(url, "test", "test", "") }
 
-// requirePeers reports whether every tool is usable; if one is not, the test
-// is skipped, or fails when ORDERS_TEST_PEERS=1 says peers are required (CI).
-func requirePeers(t testing.TB, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		var err error
-		switch tool {
-		case "boto3":
-			err = exec.Command("python3", "-c", "import boto3").Run()
-		default:
-			_, err = exec.LookPath(tool)
-		}
-		if err == nil {
-			continue
-		}
-		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but %s is unavailable: %v", tool, err)
-		}
-		t.Skipf("%s not available (%v); ORDERS_TEST_PEERS=1 makes this a failure", tool, err)
-	}
-}
-
-// peerEnv is the environment for an AWS client process: fixed keys, no
-// shared config or credentials files, no pager, no instance metadata.
-func peerEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
-}
-
 // errorCode is the AWS error code of err ("" when it is not an API error).
 func errorCode(err error) string {
 	var ae smithy.APIError
@@ -104,35 +61,6 @@ func errorCode(err error) string {
 		return ae.ErrorCode()
 	}
 	return ""
-}
-
-// freePort returns a loopback port nothing listens on right now.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// waitHTTP polls url until anything answers over HTTP, or ctx ends.
-func waitHTTP(ctx context.Context, url string) error {
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("nothing answered at %s: %w", url, err)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 var ordersBuild struct {

@@ -15,7 +15,7 @@ import (
 // A policy variable with no value in NotResource makes the statement not
 // match, never "allow everything" ("Policy variables with no value",
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html#policy-vars-no-value):
-// aws:username exists for IAM users, not for role sessions (issue 13).
+// aws:username exists for IAM users, not for role sessions.
 func TestUnresolvedVariableInNotResource(t *testing.T) {
 	_, url := openAt(t, t.TempDir())
 	ctx := context.Background()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/orders-dev/orders/function"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 )
 
 // Peer tests: AWS's own clients (boto3 and the aws CLI, both on botocore)
@@ -37,11 +38,11 @@ func functionZip(t *testing.T, dir string) (path, arch string) {
 }
 
 // TestPeerBoto3AllServices runs testdata/peer/boto3_all.py: every operation
-// issue 3 lists, on all seven services, with AWS's error codes and statuses,
+// the pipeline and the CLI use, on all seven services, with AWS's error codes and statuses,
 // then the real function invoked end to end (stored, notified, logged) and
 // with a bad event (FunctionError, errorType ValidationError).
 func TestPeerBoto3AllServices(t *testing.T) {
-	requirePeers(t, "python3", "boto3")
+	emutest.Require(t, "python3", "boto3")
 	t.Parallel()
 	_, url := openAt(t, t.TempDir())
 	tmp := t.TempDir()
@@ -54,7 +55,7 @@ func TestPeerBoto3AllServices(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "python3", script, url, zipPath, arch)
 	cmd.Dir = tmp
-	cmd.Env = peerEnv()
+	cmd.Env = emutest.PeerEnv()
 	out, err := cmd.CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if err != nil || lines[len(lines)-1] != "ok" {
@@ -77,7 +78,7 @@ func (a awsCLI) run(args ...string) (stdout, stderr string, ok bool) {
 	full := append([]string{"--endpoint-url", a.url, "--region", "us-east-1", "--output", "json"}, args...)
 	cmd := exec.CommandContext(ctx, "aws", full...)
 	cmd.Dir = a.dir
-	cmd.Env = peerEnv()
+	cmd.Env = emutest.PeerEnv()
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -135,7 +136,7 @@ func str(m map[string]any, keys ...string) string {
 // TestPeerAWSCLI walks the seed's steps and the pipeline's data path with
 // the aws CLI, as a new user following AWS's own docs would.
 func TestPeerAWSCLI(t *testing.T) {
-	requirePeers(t, "aws")
+	emutest.Require(t, "aws")
 	t.Parallel()
 	_, url := openAt(t, t.TempDir())
 	dir := t.TempDir()

@@ -4,7 +4,6 @@ package emulator
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -15,35 +14,6 @@ import (
 	"testing"
 	"time"
 )
-
-// startMoto runs a fresh moto_server on a free loopback port for the test
-// and returns its URL once it answers.
-func startMoto(t testing.TB) string {
-	t.Helper()
-	requirePeers(t, "moto_server")
-	port := freePort(t)
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &syncWriter{w: &logs}, &syncWriter{w: &logs}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		// moto_server may run its app under a reloader child: end the group.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := waitHTTP(ctx, url+"/moto-api/"); err != nil {
-		t.Fatalf("moto_server did not come up: %v\n%s", err, logs.String())
-	}
-	return url
-}
 
 type syncWriter struct {
 	mu sync.Mutex

@@ -18,7 +18,7 @@ import (
 )
 
 // Creating a resource with tags needs the service's tagging action as well
-// as the create action, on AWS (issue 13):
+// as the create action, on AWS:
 //   - dynamodb:TagResource for CreateTable with Tags
 //     (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html#rbac-tags),
 //   - sqs:TagQueue for CreateQueue with tags

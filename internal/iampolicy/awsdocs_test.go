@@ -3,8 +3,8 @@ package iampolicy
 import "testing"
 
 // Differential tests: each case is an example from AWS's IAM User Guide with
-// the decision the guide states, run through Evaluate (issue 13, "IAM
-// decisions"). The link names the page the expected decision comes from.
+// the decision the guide states, run through Evaluate. The link names the page the expected
+// decision comes from.
 
 const (
 	acctA     = "111111111111" // owns the resource (the trusting account)

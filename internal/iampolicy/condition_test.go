@@ -169,7 +169,7 @@ func TestConditionSetOperators(t *testing.T) {
 		// Multivalued context keys "require a condition set operator"
 		// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html):
 		// a plain operator compares the request's values as one set, which
-		// equals no single policy value (issue 13; it used to match "any").
+		// equals no single policy value (not "any" of them).
 		{"no qualifier, multi-valued key: the set is not one value", `{"StringEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", false},
 		{"no qualifier, multi-valued key: even when every value matches", `{"StringLike": {"aws:TagKeys": "*"}}`, tags("b", "a"), "", false},
 		{"no qualifier, negated, multi-valued key: exact negation", `{"StringNotEquals": {"aws:TagKeys": "a"}}`, tags("b", "a"), "", true},

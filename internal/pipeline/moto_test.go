@@ -16,15 +16,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -43,81 +38,35 @@ import (
 	"github.com/orders-dev/orders/function"
 	"github.com/orders-dev/orders/internal/awsapi"
 	"github.com/orders-dev/orders/internal/config"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 	"github.com/orders-dev/orders/policies"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	moto.stop()
+	if moto.server != nil {
+		moto.server.Stop()
+	}
 	os.Exit(code)
 }
 
-// motoServer is the package's one moto_server, started on first use.
-type motoServer struct {
-	once sync.Once
-	mu   sync.Mutex // serialises tests that use it: each resets its state
-	cmd  *exec.Cmd
-	url  string
-	err  error
-}
-
-var moto motoServer
-
-func (m *motoServer) start() {
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		m.err = errors.New("moto_server not on PATH")
-		return
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		m.err = err
-		return
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	m.url = fmt.Sprintf("http://127.0.0.1:%d", port)
-	m.cmd = exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	// Its own process group, so stopping it also stops the python it runs.
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if os.Getenv("ORDERS_TEST_MOTO_LOG") == "" {
-		m.cmd.Stdout, m.cmd.Stderr = nil, nil
-	} else {
-		m.cmd.Stdout, m.cmd.Stderr = os.Stderr, os.Stderr
-	}
-	if err := m.cmd.Start(); err != nil {
-		m.err = fmt.Errorf("start moto_server: %w", err)
-		return
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(m.url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	m.err = fmt.Errorf("moto_server did not answer on %s within 30s", m.url)
-}
-
-func (m *motoServer) stop() {
-	if m.cmd != nil && m.cmd.Process != nil {
-		syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
-		m.cmd.Wait()
-	}
+// moto is the package's one moto_server, started on first use; its mutex
+// serialises the tests that use it, since each resets its state.
+var moto struct {
+	once   sync.Once
+	mu     sync.Mutex
+	server *emutest.MotoServer
+	err    error
 }
 
 // useMoto returns clients on a freshly reset moto_server, and holds it for
 // the test's duration.
 func useMoto(t testing.TB) *awsapi.Clients {
 	t.Helper()
-	moto.once.Do(moto.start)
+	emutest.Require(t, "moto_server")
+	moto.once.Do(func() { moto.server, moto.err = emutest.StartMotoServer() })
 	if moto.err != nil {
-		if os.Getenv("ORDERS_TEST_PEERS") == "1" {
-			t.Fatalf("ORDERS_TEST_PEERS=1 but moto_server is unusable: %v", moto.err)
-		}
-		t.Skipf("skipping moto integration test: %v (install moto[server]; ORDERS_TEST_PEERS=1 makes this a failure)", moto.err)
+		t.Fatal(moto.err)
 	}
 	moto.mu.Lock()
 	t.Cleanup(moto.mu.Unlock)
@@ -125,17 +74,15 @@ func useMoto(t testing.TB) *awsapi.Clients {
 	return awsapi.NewFromAWSConfig(aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(moto.url),
+		BaseEndpoint: aws.String(moto.server.URL),
 	})
 }
 
 func resetMoto(t testing.TB) {
 	t.Helper()
-	resp, err := http.Post(moto.url+"/moto-api/reset", "application/json", nil)
-	if err != nil {
-		t.Fatalf("reset moto: %v", err)
+	if err := moto.server.Reset(); err != nil {
+		t.Fatal(err)
 	}
-	resp.Body.Close()
 }
 
 func motoStack(t testing.TB, c *awsapi.Clients, mod ...func(*config.Config)) *Stack {

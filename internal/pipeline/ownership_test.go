@@ -55,7 +55,7 @@ func emulated(t *testing.T) (func(mod ...func(*config.Config)) *pipeline.Stack, 
 	}, awsCfg
 }
 
-// Ownership for all seven kinds (issue 9): after a full up, one resource
+// Ownership for all seven kinds, so a shared account is safe: after a full up, one resource
 // loses the stack tag (or gets another stack's) out of band. Status marks
 // it foreign (the subscription too when it is the topic's or the queue's);
 // up refuses with a ForeignError naming it and writes nothing; destroy

@@ -81,28 +81,6 @@ func Wrap(text string, width int, first, rest string) string {
 	return b.String()
 }
 
-// RenderChecklist writes every check and a closing line counting the
-// failures. It reports whether all passed.
-func RenderChecklist(w io.Writer, st *Styles, checks []Check) (bool, error) {
-	st = plain(st)
-	failed := 0
-	for _, c := range checks {
-		if !c.OK {
-			failed++
-		}
-		if err := RenderCheck(w, st, c); err != nil {
-			return false, err
-		}
-	}
-	var err error
-	if failed == 0 {
-		_, err = fmt.Fprintf(w, "%s\n", st.OK.Render(fmt.Sprintf("all %d checks passed", len(checks))))
-	} else {
-		_, err = fmt.Fprintf(w, "%s\n", st.Fail.Render(fmt.Sprintf("%d of %d checks failed", failed, len(checks))))
-	}
-	return failed == 0, err
-}
-
 // wrapWords splits a paragraph at white space, keeping each `code span`
 // whole (its inner spaces included).
 func wrapWords(para string) []string {

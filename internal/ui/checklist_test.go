@@ -2,6 +2,8 @@ package ui
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -91,4 +93,27 @@ func TestRenderCheckKeepsCodeSpansAndSaysItOnce(t *testing.T) {
 			t.Errorf("line of %d columns: %q", w, l)
 		}
 	}
+}
+
+// RenderChecklist writes every check and a closing line counting the
+// failures, as a list verify could print, for the golden files. It reports
+// whether all passed.
+func RenderChecklist(w io.Writer, st *Styles, checks []Check) (bool, error) {
+	st = plain(st)
+	failed := 0
+	for _, c := range checks {
+		if !c.OK {
+			failed++
+		}
+		if err := RenderCheck(w, st, c); err != nil {
+			return false, err
+		}
+	}
+	var err error
+	if failed == 0 {
+		_, err = fmt.Fprintf(w, "%s\n", st.OK.Render(fmt.Sprintf("all %d checks passed", len(checks))))
+	} else {
+		_, err = fmt.Fprintf(w, "%s\n", st.Fail.Render(fmt.Sprintf("%d of %d checks failed", failed, len(checks))))
+	}
+	return failed == 0, err
 }

@@ -67,7 +67,7 @@ func TestHealthyStackPasses(t *testing.T) {
 		t.Error("Passed() = false")
 	}
 
-	// The stack's queue was never read (issue 9): others' messages were
+	// The stack's queue was never read, as it is its consumers': others' messages were
 	// not received, hidden or deleted, and the probe's notification is
 	// there too, for its consumers, as any order's is.
 	stackQueueUntouched(t, w, foreign, junk)

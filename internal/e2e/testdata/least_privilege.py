@@ -1,4 +1,5 @@
-"""boto3's view of a deployed orders stack in the emulator (issue 5, "Done when").
+"""boto3's view of a deployed orders stack in the emulator: least privilege,
+as an independent client sees it.
 
 Run by TestBoto3LeastPrivilege with AWS_ENDPOINT_URL, administrator keys,
 the region and a session of the function's role (ROLE_ACCESS_KEY_ID,

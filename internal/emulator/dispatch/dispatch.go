@@ -32,7 +32,7 @@ type IdentityResolver interface {
 
 // Options configure a Server.
 type Options struct {
-	Account  string // 12 digits; default 000000000000
+	Account  string // 12 digits; default service.DefaultAccount
 	Identity IdentityResolver
 	Authz    service.Authorizer
 	Logger   *slog.Logger
@@ -46,7 +46,7 @@ type Options struct {
 	// default 5 s.
 	BodyBudget int64
 	BodyWait   time.Duration
-	// DefaultRegion for unsigned requests; default us-east-1.
+	// DefaultRegion for unsigned requests; default service.DefaultRegion.
 	DefaultRegion string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -141,7 +141,7 @@ func (s *Server) isPublic(r *http.Request) bool {
 // New returns an empty Server; register services before serving.
 func New(opts Options) *Server {
 	if opts.Account == "" {
-		opts.Account = "000000000000"
+		opts.Account = service.DefaultAccount
 	}
 	if opts.BodyBudget == 0 {
 		opts.BodyBudget = 256 << 20
@@ -150,7 +150,7 @@ func New(opts Options) *Server {
 		opts.BodyWait = 5 * time.Second
 	}
 	if opts.DefaultRegion == "" {
-		opts.DefaultRegion = "us-east-1"
+		opts.DefaultRegion = service.DefaultRegion
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -177,8 +177,8 @@ func (e namedQuery) HandleQuery(call *service.Call, form url.Values) (any, error
 	}{e.name, call.Path}, nil
 }
 
-// SQS and SNS share AddPermission and RemovePermission: signed requests go
-// by their credential scope, unsigned ones by whether they name a queue.
+// SQS and SNS share AddPermission and RemovePermission: a request goes by
+// its credential scope (an unsigned one is refused before it is routed).
 func TestQueryActionsSharedBySQSAndSNS(t *testing.T) {
 	s := New(Options{})
 	s.Query("sqs", protocol.QueryService{XMLNamespace: "http://queue.amazonaws.com/doc/2012-11-05/"}, namedQuery{"sqs"}, []string{"AddPermission", "SendMessage"})
@@ -186,22 +186,28 @@ func TestQueryActionsSharedBySQSAndSNS(t *testing.T) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	cases := []struct {
-		path, form, want string
+		path, form, scope, want string
 	}{
-		{"/", "Action=AddPermission&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At", "<Service>sns</Service>"},
-		{"/", "Action=AddPermission&QueueUrl=http%3A%2F%2Fh%2F000000000000%2Fq", "<Service>sqs</Service>"},
-		{"/000000000000/q", "Action=AddPermission", "<Service>sqs</Service><Path>/000000000000/q</Path>"},
-		{"/", "Action=Publish", "<Service>sns</Service>"},
+		{"/", "Action=AddPermission&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At", "sns", "<Service>sns</Service>"},
+		{"/", "Action=AddPermission&QueueUrl=http%3A%2F%2Fh%2F000000000000%2Fq", "sqs", "<Service>sqs</Service>"},
+		{"/000000000000/q", "Action=AddPermission", "sqs", "<Service>sqs</Service><Path>/000000000000/q</Path>"},
+		{"/", "Action=Publish", "sns", "<Service>sns</Service>"},
+		{"/", "Action=AddPermission&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At", "", "<Code>MissingAuthenticationToken</Code>"},
 	}
 	for _, c := range cases {
-		resp, err := http.Post(srv.URL+c.path, "application/x-www-form-urlencoded", strings.NewReader(c.form))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+c.path, strings.NewReader(c.form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if c.scope != "" {
+			sign(t, req, c.form, c.scope, "AKIDANY", "any", time.Now())
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if !strings.Contains(string(body), c.want) {
-			t.Errorf("POST %s %s: %s, want %s", c.path, c.form, body, c.want)
+			t.Errorf("POST %s %s (scope %q): %s, want %s", c.path, c.form, c.scope, body, c.want)
 		}
 	}
 }

@@ -17,12 +17,6 @@ func itemsBucket(region, name string) string { return "dynamodb.items/" + region
 
 func tableKey(region, name string) string { return region + "/" + name }
 
-// TableARN is the ARN of a table, the resource every table operation is
-// authorized against (dynamodb:PutItem on arn:aws:dynamodb:R:A:table/NAME).
-func TableARN(region, account, name string) string {
-	return fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", region, account, name)
-}
-
 type attributeDefinition struct {
 	AttributeName string `json:"AttributeName"`
 	AttributeType string `json:"AttributeType"`

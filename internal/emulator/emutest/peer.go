@@ -1,9 +1,11 @@
 package emutest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -11,28 +13,62 @@ import (
 // present — in CI — so a missing tool fails instead of skipping silently.
 func PeersRequired() bool { return os.Getenv("ORDERS_TEST_PEERS") == "1" }
 
+// Require skips the test unless every tool is usable, or fails it when
+// PeersRequired. A tool is a command on PATH, or "boto3": python3 that can
+// import boto3.
+func Require(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		err := usable(tool)
+		if err == nil {
+			continue
+		}
+		if PeersRequired() {
+			t.Fatalf("ORDERS_TEST_PEERS=1 but %s is unavailable: %v", tool, err)
+		}
+		t.Skipf("%s not available (%v); ORDERS_TEST_PEERS=1 makes this a failure", tool, err)
+	}
+}
+
+func usable(tool string) error {
+	if tool != "boto3" {
+		_, err := exec.LookPath(tool)
+		return err
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		return err
+	}
+	if out, err := exec.Command(py, "-c", "import boto3").CombinedOutput(); err != nil {
+		return fmt.Errorf("python3 cannot import boto3: %w: %s", err, out)
+	}
+	return nil
+}
+
 // Python returns python3 when it can import boto3; otherwise it skips the
 // test, or fails it when PeersRequired.
 func Python(t testing.TB) string {
 	t.Helper()
-	py, err := exec.LookPath("python3")
-	if err == nil {
-		err = exec.Command(py, "-c", "import boto3").Run()
-	}
-	if err != nil {
-		if PeersRequired() {
-			t.Fatalf("python3 with boto3 is required (ORDERS_TEST_PEERS=1): %v", err)
-		}
-		t.Skipf("python3 with boto3 not available: %v", err)
-	}
+	Require(t, "boto3")
+	py, _ := exec.LookPath("python3")
 	return py
 }
 
-// PeerEnv is the environment of a peer client: administrator test keys,
-// us-east-1, and no user config that could point it elsewhere.
+// PeerEnv is the environment of a peer client process: administrator test
+// keys, us-east-1, and none of the caller's AWS_ settings, shared config or
+// credentials files, pager or instance metadata that could change what it
+// does or where it goes.
 func PeerEnv() []string {
-	return append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
 }
 
 // RunBoto3 runs a boto3 script with the emulator's endpoint as sys.argv[1]

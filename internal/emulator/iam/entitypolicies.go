@@ -8,65 +8,8 @@ import (
 	"github.com/orders-dev/orders/internal/iampolicy"
 )
 
-// entityKind describes roles and users for the operations they share
-// (Put/Get/Delete/List*Policies, Attach/Detach/ListAttached*Policies), so
-// both behave identically apart from names, quotas and messages.
-type entityKind struct {
-	kind          string // "role" / "user"
-	nameParam     string // RoleName / UserName
-	nameMember    string // roleName / userName
-	maxInline     int    // quota on the inline documents' total size
-	inlineQuota   string // how IAM names that quota in its message
-	maxAttached   int
-	attachedQuota string
-	authorize     func(s *Service, call *service.Call, f form, cond map[string][]string) (string, error)
-	policies      func(s *Service, account, name string) (*policySet, bool)
-	mutate        func(s *Service, account, name string, change func(*policySet) error) error
-}
-
-var roleKind = entityKind{
-	kind: "role", nameParam: "RoleName", nameMember: "roleName",
-	maxInline: maxInlineChars, inlineQuota: "RolePolicySize",
-	maxAttached: 10, attachedQuota: "PoliciesPerRole",
-	authorize: (*Service).authorizeRole,
-	policies: func(s *Service, account, name string) (*policySet, bool) {
-		r := s.lookupRole(account, name)
-		if r == nil {
-			return nil, false
-		}
-		return &r.policySet, true
-	},
-	mutate: func(s *Service, account, name string, change func(*policySet) error) error {
-		_, err := s.mutateRole(account, name, func(r *role) error { return change(&r.policySet) })
-		return err
-	},
-}
-
-var userKind = entityKind{
-	kind: "user", nameParam: "UserName", nameMember: "userName",
-	maxInline: maxUserInline, inlineQuota: "UserPolicySize",
-	maxAttached: 10, attachedQuota: "PoliciesPerUser",
-	authorize: (*Service).authorizeUser,
-	policies: func(s *Service, account, name string) (*policySet, bool) {
-		u := s.lookupUser(account, name)
-		if u == nil {
-			return nil, false
-		}
-		return &u.policySet, true
-	},
-	mutate: func(s *Service, account, name string, change func(*policySet) error) error {
-		_, err := s.mutateUser(account, name, func(u *user) error { return change(&u.policySet) })
-		return err
-	},
-}
-
-func (k entityKind) notFound(name string) error {
-	return noSuchEntity("The %s with name %s cannot be found.", k.kind, name)
-}
-
-func (k entityKind) inlineNotFound(name string) error {
-	return noSuchEntity("The %s policy with name %s cannot be found.", k.kind, name)
-}
+// The inline and attached policy operations of roles and users, one
+// implementation for both through their entityKind.
 
 func (s *Service) putEntityPolicy(call *service.Call, f form, k entityKind) (any, error) {
 	name, err := k.authorize(s, call, f, nil)
@@ -82,7 +25,7 @@ func (s *Service) putEntityPolicy(call *service.Call, f form, k entityKind) (any
 	if err != nil {
 		return nil, err
 	}
-	return nil, k.mutate(s, call.Account, name, func(ps *policySet) error {
+	return nil, k.mutatePolicies(s, call.Account, name, func(ps *policySet) error {
 		total := nonSpaceLen(doc)
 		for n, d := range ps.Inline {
 			if n != policyName {
@@ -146,7 +89,7 @@ func (s *Service) deleteEntityPolicy(call *service.Call, f form, k entityKind) (
 	if err != nil {
 		return nil, err
 	}
-	return nil, k.mutate(s, call.Account, name, func(ps *policySet) error {
+	return nil, k.mutatePolicies(s, call.Account, name, func(ps *policySet) error {
 		if _, ok := ps.Inline[policyName]; !ok {
 			return k.inlineNotFound(policyName)
 		}
@@ -195,7 +138,7 @@ func (s *Service) attachEntityPolicy(call *service.Call, f form, k entityKind) (
 	if p == nil {
 		return nil, noSuchEntity("Policy %s does not exist or is not attachable.", arn)
 	}
-	return nil, k.mutate(s, call.Account, name, func(ps *policySet) error {
+	return nil, k.mutatePolicies(s, call.Account, name, func(ps *policySet) error {
 		for _, a := range ps.Attached {
 			if a == p.ARN {
 				return nil // attaching twice is a no-op, as on AWS
@@ -218,7 +161,7 @@ func (s *Service) detachEntityPolicy(call *service.Call, f form, k entityKind) (
 	if err != nil {
 		return nil, err
 	}
-	return nil, k.mutate(s, call.Account, name, func(ps *policySet) error {
+	return nil, k.mutatePolicies(s, call.Account, name, func(ps *policySet) error {
 		for i, a := range ps.Attached {
 			if strings.EqualFold(a, arn) {
 				ps.Attached = append(ps.Attached[:i:i], ps.Attached[i+1:]...)
@@ -264,44 +207,44 @@ func (s *Service) listAttachedEntityPolicies(call *service.Call, f form, k entit
 }
 
 func (s *Service) putRolePolicy(call *service.Call, f form) (any, error) {
-	return s.putEntityPolicy(call, f, roleKind)
+	return s.putEntityPolicy(call, f, roleTable.entityKind)
 }
 func (s *Service) getRolePolicy(call *service.Call, f form) (any, error) {
-	return s.getEntityPolicy(call, f, roleKind)
+	return s.getEntityPolicy(call, f, roleTable.entityKind)
 }
 func (s *Service) deleteRolePolicy(call *service.Call, f form) (any, error) {
-	return s.deleteEntityPolicy(call, f, roleKind)
+	return s.deleteEntityPolicy(call, f, roleTable.entityKind)
 }
 func (s *Service) listRolePolicies(call *service.Call, f form) (any, error) {
-	return s.listEntityPolicies(call, f, roleKind)
+	return s.listEntityPolicies(call, f, roleTable.entityKind)
 }
 func (s *Service) attachRolePolicy(call *service.Call, f form) (any, error) {
-	return s.attachEntityPolicy(call, f, roleKind)
+	return s.attachEntityPolicy(call, f, roleTable.entityKind)
 }
 func (s *Service) detachRolePolicy(call *service.Call, f form) (any, error) {
-	return s.detachEntityPolicy(call, f, roleKind)
+	return s.detachEntityPolicy(call, f, roleTable.entityKind)
 }
 func (s *Service) listAttachedRolePolicies(call *service.Call, f form) (any, error) {
-	return s.listAttachedEntityPolicies(call, f, roleKind)
+	return s.listAttachedEntityPolicies(call, f, roleTable.entityKind)
 }
 func (s *Service) putUserPolicy(call *service.Call, f form) (any, error) {
-	return s.putEntityPolicy(call, f, userKind)
+	return s.putEntityPolicy(call, f, userTable.entityKind)
 }
 func (s *Service) getUserPolicy(call *service.Call, f form) (any, error) {
-	return s.getEntityPolicy(call, f, userKind)
+	return s.getEntityPolicy(call, f, userTable.entityKind)
 }
 func (s *Service) deleteUserPolicy(call *service.Call, f form) (any, error) {
-	return s.deleteEntityPolicy(call, f, userKind)
+	return s.deleteEntityPolicy(call, f, userTable.entityKind)
 }
 func (s *Service) listUserPolicies(call *service.Call, f form) (any, error) {
-	return s.listEntityPolicies(call, f, userKind)
+	return s.listEntityPolicies(call, f, userTable.entityKind)
 }
 func (s *Service) attachUserPolicy(call *service.Call, f form) (any, error) {
-	return s.attachEntityPolicy(call, f, userKind)
+	return s.attachEntityPolicy(call, f, userTable.entityKind)
 }
 func (s *Service) detachUserPolicy(call *service.Call, f form) (any, error) {
-	return s.detachEntityPolicy(call, f, userKind)
+	return s.detachEntityPolicy(call, f, userTable.entityKind)
 }
 func (s *Service) listAttachedUserPolicies(call *service.Call, f form) (any, error) {
-	return s.listAttachedEntityPolicies(call, f, userKind)
+	return s.listAttachedEntityPolicies(call, f, userTable.entityKind)
 }

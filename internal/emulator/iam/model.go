@@ -18,20 +18,33 @@ type Tag struct {
 // see a half-made change and the authorizer's hot path reads without waiting
 // for an fsync.
 
+// entity is what roles and users share: who they are, their permissions
+// boundary, tags, and inline and attached policies.
+type entity struct {
+	Account  string
+	Name     string
+	Path     string
+	ID       string
+	ARN      string
+	Created  time.Time
+	Boundary string `json:",omitempty"` // managed policy ARN
+	Tags     []Tag  `json:",omitempty"`
+	policySet
+}
+
+func (e *entity) cloneEntity() entity {
+	c := *e
+	c.Tags = append([]Tag(nil), e.Tags...)
+	c.policySet = e.policySet.clone()
+	return c
+}
+
 // role is an IAM role as stored (JSON) and served.
 type role struct {
-	Account            string
-	Name               string
-	Path               string
-	ID                 string
-	ARN                string
-	Created            time.Time
+	entity
 	Trust              string // the trust policy as submitted (not URL-encoded)
 	Description        string `json:",omitempty"`
 	MaxSessionDuration int32
-	Boundary           string `json:",omitempty"` // managed policy ARN
-	Tags               []Tag  `json:",omitempty"`
-	policySet
 }
 
 // policySet is what roles and users share: inline policies and attached
@@ -53,23 +66,16 @@ func (p policySet) clone() policySet {
 
 func (r *role) clone() *role {
 	c := *r
-	c.Tags = append([]Tag(nil), r.Tags...)
-	c.policySet = r.policySet.clone()
+	c.entity = r.cloneEntity()
 	return &c
 }
 
+func (r *role) base() *entity { return &r.entity }
+
 // user is an IAM user with its access keys.
 type user struct {
-	Account  string
-	Name     string
-	Path     string
-	ID       string
-	ARN      string
-	Created  time.Time
-	Boundary string      `json:",omitempty"`
-	Tags     []Tag       `json:",omitempty"`
-	Keys     []accessKey `json:",omitempty"`
-	policySet
+	entity
+	Keys []accessKey `json:",omitempty"`
 }
 
 type accessKey struct {
@@ -81,11 +87,12 @@ type accessKey struct {
 
 func (u *user) clone() *user {
 	c := *u
-	c.Tags = append([]Tag(nil), u.Tags...)
+	c.entity = u.cloneEntity()
 	c.Keys = append([]accessKey(nil), u.Keys...)
-	c.policySet = u.policySet.clone()
 	return &c
 }
+
+func (u *user) base() *entity { return &u.entity }
 
 // managedPolicy is a customer managed policy, or one of the built-in AWS
 // managed policies (AWSManaged, never persisted).

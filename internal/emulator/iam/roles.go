@@ -1,9 +1,6 @@
 package iam
 
 import (
-	"sort"
-	"strings"
-
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
@@ -13,63 +10,21 @@ const (
 	maxRoleSession    = 43200
 )
 
-// roleResource is the ARN a role operation is authorized on: the role's own
-// ARN (with its path) when it exists, else role/NAME.
-func (s *Service) roleResource(call *service.Call, name string) string {
-	s.mu.RLock()
-	r := s.roles[entityKey(call.Account, name)]
-	s.mu.RUnlock()
-	if r != nil {
-		return r.ARN
-	}
-	return call.GlobalARN("iam", "role/"+name)
-}
-
+// lookupRole is the account's role of that name, or nil.
 func (s *Service) lookupRole(account, name string) *role {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.roles[entityKey(account, name)]
-}
-
-func noSuchRole(name string) error {
-	return noSuchEntity("The role with name %s cannot be found.", name)
+	r, _ := roleTable.get(s, account, name)
+	return r
 }
 
 // mutateRole applies change to a copy of the role, persists the copy and
 // publishes it.
 func (s *Service) mutateRole(account, name string, change func(r *role) error) (*role, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	cur := s.lookupRole(account, name)
-	if cur == nil {
-		return nil, noSuchRole(name)
-	}
-	r := cur.clone()
-	if err := change(r); err != nil {
-		return nil, err
-	}
-	key := entityKey(account, name)
-	if err := s.persist("update role "+name, store.Put(bucketRoles, key, mustJSON(r))); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.roles[key] = r
-	s.changedLocked()
-	s.mu.Unlock()
-	return r, nil
+	return roleTable.mutate(s, account, name, func(r *role) ([]store.Op, error) { return nil, change(r) }, nil)
 }
 
-// readRoleParams reads RoleName and authorizes the operation on the role.
+// authorizeRole reads RoleName and authorizes the operation on the role.
 func (s *Service) authorizeRole(call *service.Call, f form, cond map[string][]string) (string, error) {
-	name, err := f.name("RoleName", "roleName", 64)
-	if err != nil {
-		return "", err
-	}
-	action := "iam:" + call.Operation
-	if err := call.AuthorizeAction(action, s.roleResource(call, name), cond); err != nil {
-		return "", err
-	}
-	return name, nil
+	return roleTable.authorize(s, call, f, cond)
 }
 
 type roleResult struct {
@@ -77,21 +32,8 @@ type roleResult struct {
 }
 
 func (s *Service) createRole(call *service.Call, f form) (any, error) {
-	name, err := f.name("RoleName", "roleName", 64)
+	e, err := roleTable.authorizeCreate(call, f)
 	if err != nil {
-		return nil, err
-	}
-	path, err := f.path("Path", "path")
-	if err != nil {
-		return nil, err
-	}
-	boundaryARN := f.get("PermissionsBoundary")
-	arn := call.GlobalARN("iam", "role"+path+name)
-	var cond map[string][]string
-	if boundaryARN != "" {
-		cond = map[string][]string{"iam:PermissionsBoundary": {boundaryARN}}
-	}
-	if err := call.AuthorizeAction("iam:CreateRole", arn, cond); err != nil {
 		return nil, err
 	}
 	trust := f.get("AssumeRolePolicyDocument")
@@ -119,33 +61,20 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 	// Tags on create need iam:TagRole too, as on AWS
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
 	if len(tags) > 0 {
-		if err := call.AuthorizeAction("iam:TagRole", arn, nil); err != nil {
+		if err := call.AuthorizeAction("iam:TagRole", e.ARN, nil); err != nil {
 			return nil, err
 		}
 	}
-	if boundaryARN != "" && s.policyByARN(boundaryARN) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundaryARN)
+	if e.Boundary != "" {
+		if err := s.boundaryPolicy(e.Boundary); err != nil {
+			return nil, err
+		}
 	}
-
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	key := entityKey(call.Account, name)
-	if s.lookupRole(call.Account, name) != nil {
-		return nil, alreadyExists("Role with name %s already exists.", name)
-	}
-	r := &role{
-		Account: call.Account, Name: name, Path: path, ARN: arn,
-		ID: "AROA" + service.RandomID(17), Created: call.Now.UTC(),
-		Trust: trust, Description: desc, MaxSessionDuration: int32(maxSession),
-		Boundary: boundaryARN, Tags: tags,
-	}
-	if err := s.persist("create role "+name, store.Put(bucketRoles, key, mustJSON(r))); err != nil {
+	e.ID, e.Tags = "AROA"+service.RandomID(17), tags
+	r := &role{entity: e, Trust: trust, Description: desc, MaxSessionDuration: int32(maxSession)}
+	if err := roleTable.insert(s, r); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.roles[key] = r
-	s.changedLocked()
-	s.mu.Unlock()
 	return roleResult{roleOut(r, roleCreated)}, nil
 }
 
@@ -154,9 +83,9 @@ func (s *Service) getRole(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := s.lookupRole(call.Account, name)
-	if r == nil {
-		return nil, noSuchRole(name)
+	r, ok := roleTable.get(s, call.Account, name)
+	if !ok {
+		return nil, roleTable.notFound(name)
 	}
 	return roleResult{roleOut(r, roleFull)}, nil
 }
@@ -166,27 +95,7 @@ func (s *Service) deleteRole(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	r := s.lookupRole(call.Account, name)
-	if r == nil {
-		return nil, noSuchRole(name)
-	}
-	if len(r.Inline) > 0 {
-		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	}
-	if len(r.Attached) > 0 {
-		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
-	}
-	key := entityKey(call.Account, name)
-	if err := s.persist("delete role "+name, store.Del(bucketRoles, key)); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	delete(s.roles, key)
-	s.changedLocked()
-	s.mu.Unlock()
-	return nil, nil
+	return nil, roleTable.remove(s, call.Account, name, nil)
 }
 
 type listRolesResult struct {
@@ -195,24 +104,7 @@ type listRolesResult struct {
 }
 
 func (s *Service) listRoles(call *service.Call, f form) (any, error) {
-	prefix, err := f.pathPrefix()
-	if err != nil {
-		return nil, err
-	}
-	// IAM authorizes list operations on the path being listed.
-	if err := call.AuthorizeAction("iam:ListRoles", call.GlobalARN("iam", "role"+prefix), nil); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	var rs []*role
-	for _, r := range s.roles {
-		if r.Account == call.Account && strings.HasPrefix(r.Path, prefix) {
-			rs = append(rs, r)
-		}
-	}
-	s.mu.RUnlock()
-	sort.Slice(rs, func(i, j int) bool { return strings.ToLower(rs[i].Name) < strings.ToLower(rs[j].Name) })
-	pg, truncated, next, err := page(f, rs, func(r *role) string { return strings.ToLower(r.Name) })
+	pg, truncated, next, err := roleTable.list(s, call, f)
 	if err != nil {
 		return nil, err
 	}
@@ -288,33 +180,11 @@ func (s *Service) updateAssumeRolePolicy(call *service.Call, f form) (any, error
 }
 
 func (s *Service) tagRole(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeRole(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := f.tags()
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.mutateRole(call.Account, name, func(r *role) error {
-		merged, err := mergeTags(r.Tags, tags)
-		r.Tags = merged
-		return err
-	})
-	return nil, err
+	return s.tagEntity(call, f, roleTable.entityKind)
 }
 
 func (s *Service) untagRole(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeRole(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	keys := f.list("TagKeys")
-	_, err = s.mutateRole(call.Account, name, func(r *role) error {
-		r.Tags = removeTags(r.Tags, keys)
-		return nil
-	})
-	return nil, err
+	return s.untagEntity(call, f, roleTable.entityKind)
 }
 
 type tagsResult struct {
@@ -331,46 +201,13 @@ func tagPage(f form, tags []Tag) (any, error) {
 }
 
 func (s *Service) listRoleTags(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeRole(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	r := s.lookupRole(call.Account, name)
-	if r == nil {
-		return nil, noSuchRole(name)
-	}
-	tags := append([]Tag(nil), r.Tags...)
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
-	return tagPage(f, tags)
+	return s.listEntityTags(call, f, roleTable.entityKind)
 }
 
 func (s *Service) putRolePermissionsBoundary(call *service.Call, f form) (any, error) {
-	arn, err := f.required("PermissionsBoundary", "permissionsBoundary")
-	if err != nil {
-		return nil, err
-	}
-	name, err := s.authorizeRole(call, f, map[string][]string{"iam:PermissionsBoundary": {arn}})
-	if err != nil {
-		return nil, err
-	}
-	if s.policyByARN(arn) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
-	}
-	_, err = s.mutateRole(call.Account, name, func(r *role) error {
-		r.Boundary = arn
-		return nil
-	})
-	return nil, err
+	return s.putEntityPermissionsBoundary(call, f, roleTable.entityKind)
 }
 
 func (s *Service) deleteRolePermissionsBoundary(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeRole(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.mutateRole(call.Account, name, func(r *role) error {
-		r.Boundary = ""
-		return nil
-	})
-	return nil, err
+	return s.deleteEntityPermissionsBoundary(call, f, roleTable.entityKind)
 }

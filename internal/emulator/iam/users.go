@@ -3,8 +3,6 @@ package iam
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"sort"
-	"strings"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
@@ -12,34 +10,15 @@ import (
 
 const maxAccessKeysPerUser = 2
 
+// lookupUser is the account's user of that name, or nil.
 func (s *Service) lookupUser(account, name string) *user {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.users[entityKey(account, name)]
+	u, _ := userTable.get(s, account, name)
+	return u
 }
 
-func noSuchUser(name string) error {
-	return noSuchEntity("The user with name %s cannot be found.", name)
-}
-
-func (s *Service) userResource(call *service.Call, name string) string {
-	if u := s.lookupUser(call.Account, name); u != nil {
-		return u.ARN
-	}
-	return call.GlobalARN("iam", "user/"+name)
-}
-
-// authorizeUser reads the required UserName and authorizes the operation on
-// the user.
+// authorizeUser reads UserName and authorizes the operation on the user.
 func (s *Service) authorizeUser(call *service.Call, f form, cond map[string][]string) (string, error) {
-	name, err := f.name("UserName", "userName", 64)
-	if err != nil {
-		return "", err
-	}
-	if err := call.AuthorizeAction("iam:"+call.Operation, s.userResource(call, name), cond); err != nil {
-		return "", err
-	}
-	return name, nil
+	return userTable.authorize(s, call, f, cond)
 }
 
 // authorizeSelfOrUser handles operations whose UserName defaults to the
@@ -52,45 +31,10 @@ func (s *Service) authorizeSelfOrUser(call *service.Call, f form) (string, error
 		return "", validationError("Must specify userName when calling with non-User credentials")
 	}
 	name := call.Principal.UserName
-	if err := call.Authorize(s.userResource(call, name)); err != nil {
+	if err := call.Authorize(userTable.resource(s, call, name)); err != nil {
 		return "", err
 	}
 	return name, nil
-}
-
-func (s *Service) mutateUser(account, name string, change func(u *user) error) (*user, error) {
-	return s.mutateUserWith(account, name, func(u *user) ([]store.Op, error) { return nil, change(u) }, nil)
-}
-
-// mutateUserWith applies change to a copy of the user and persists the copy
-// together with any extra ops change returns, in one durable write; publish
-// then runs under the state lock with the new user in place, so indexes
-// (access keys) change atomically with it.
-func (s *Service) mutateUserWith(account, name string, change func(u *user) ([]store.Op, error), publish func(u *user)) (*user, error) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	cur := s.lookupUser(account, name)
-	if cur == nil {
-		return nil, noSuchUser(name)
-	}
-	u := cur.clone()
-	extra, err := change(u)
-	if err != nil {
-		return nil, err
-	}
-	key := entityKey(account, name)
-	ops := append([]store.Op{store.Put(bucketUsers, key, mustJSON(u))}, extra...)
-	if err := s.persist("update user "+name, ops...); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.users[key] = u
-	if publish != nil {
-		publish(u)
-	}
-	s.changedLocked()
-	s.mu.Unlock()
-	return u, nil
 }
 
 type userResult struct {
@@ -98,47 +42,24 @@ type userResult struct {
 }
 
 func (s *Service) createUser(call *service.Call, f form) (any, error) {
-	name, err := f.name("UserName", "userName", 64)
+	e, err := userTable.authorizeCreate(call, f)
 	if err != nil {
-		return nil, err
-	}
-	path, err := f.path("Path", "path")
-	if err != nil {
-		return nil, err
-	}
-	boundaryARN := f.get("PermissionsBoundary")
-	var cond map[string][]string
-	if boundaryARN != "" {
-		cond = map[string][]string{"iam:PermissionsBoundary": {boundaryARN}}
-	}
-	arn := call.GlobalARN("iam", "user"+path+name)
-	if err := call.AuthorizeAction("iam:CreateUser", arn, cond); err != nil {
 		return nil, err
 	}
 	tags, err := f.tags()
 	if err != nil {
 		return nil, err
 	}
-	if boundaryARN != "" && s.policyByARN(boundaryARN) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", boundaryARN)
+	if e.Boundary != "" {
+		if err := s.boundaryPolicy(e.Boundary); err != nil {
+			return nil, err
+		}
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.lookupUser(call.Account, name) != nil {
-		return nil, alreadyExists("User with name %s already exists.", name)
-	}
-	u := &user{
-		Account: call.Account, Name: name, Path: path, ARN: arn, ID: "AIDA" + service.RandomID(17),
-		Created: call.Now.UTC(), Boundary: boundaryARN, Tags: tags,
-	}
-	key := entityKey(call.Account, name)
-	if err := s.persist("create user "+name, store.Put(bucketUsers, key, mustJSON(u))); err != nil {
+	e.ID, e.Tags = "AIDA"+service.RandomID(17), tags
+	u := &user{entity: e}
+	if err := userTable.insert(s, u); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	s.users[key] = u
-	s.changedLocked()
-	s.mu.Unlock()
 	return userResult{userOut(u, true)}, nil
 }
 
@@ -164,9 +85,9 @@ func (s *Service) getUser(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := s.lookupUser(call.Account, name)
-	if u == nil {
-		return nil, noSuchUser(name)
+	u, ok := userTable.get(s, call.Account, name)
+	if !ok {
+		return nil, userTable.notFound(name)
 	}
 	return userResult{userOut(u, true)}, nil
 }
@@ -176,29 +97,12 @@ func (s *Service) deleteUser(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	u := s.lookupUser(call.Account, name)
-	if u == nil {
-		return nil, noSuchUser(name)
-	}
-	switch {
-	case len(u.Keys) > 0:
-		return nil, deleteConflict("Cannot delete entity, must delete access keys first.")
-	case len(u.Inline) > 0:
-		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	case len(u.Attached) > 0:
-		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
-	}
-	key := entityKey(call.Account, name)
-	if err := s.persist("delete user "+name, store.Del(bucketUsers, key)); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	delete(s.users, key)
-	s.changedLocked()
-	s.mu.Unlock()
-	return nil, nil
+	return nil, userTable.remove(s, call.Account, name, func(u *user) error {
+		if len(u.Keys) > 0 {
+			return deleteConflict("Cannot delete entity, must delete access keys first.")
+		}
+		return nil
+	})
 }
 
 type listUsersResult struct {
@@ -207,23 +111,7 @@ type listUsersResult struct {
 }
 
 func (s *Service) listUsers(call *service.Call, f form) (any, error) {
-	prefix, err := f.pathPrefix()
-	if err != nil {
-		return nil, err
-	}
-	if err := call.AuthorizeAction("iam:ListUsers", call.GlobalARN("iam", "user"+prefix), nil); err != nil {
-		return nil, err
-	}
-	s.mu.RLock()
-	var us []*user
-	for _, u := range s.users {
-		if u.Account == call.Account && strings.HasPrefix(u.Path, prefix) {
-			us = append(us, u)
-		}
-	}
-	s.mu.RUnlock()
-	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
-	pg, truncated, next, err := page(f, us, func(u *user) string { return strings.ToLower(u.Name) })
+	pg, truncated, next, err := userTable.list(s, call, f)
 	if err != nil {
 		return nil, err
 	}
@@ -235,78 +123,23 @@ func (s *Service) listUsers(call *service.Call, f form) (any, error) {
 }
 
 func (s *Service) tagUser(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeUser(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	tags, err := f.tags()
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.mutateUser(call.Account, name, func(u *user) error {
-		merged, err := mergeTags(u.Tags, tags)
-		u.Tags = merged
-		return err
-	})
-	return nil, err
+	return s.tagEntity(call, f, userTable.entityKind)
 }
 
 func (s *Service) untagUser(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeUser(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	keys := f.list("TagKeys")
-	_, err = s.mutateUser(call.Account, name, func(u *user) error {
-		u.Tags = removeTags(u.Tags, keys)
-		return nil
-	})
-	return nil, err
+	return s.untagEntity(call, f, userTable.entityKind)
 }
 
 func (s *Service) listUserTags(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeUser(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	u := s.lookupUser(call.Account, name)
-	if u == nil {
-		return nil, noSuchUser(name)
-	}
-	tags := append([]Tag(nil), u.Tags...)
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
-	return tagPage(f, tags)
+	return s.listEntityTags(call, f, userTable.entityKind)
 }
 
 func (s *Service) putUserPermissionsBoundary(call *service.Call, f form) (any, error) {
-	arn, err := f.required("PermissionsBoundary", "permissionsBoundary")
-	if err != nil {
-		return nil, err
-	}
-	name, err := s.authorizeUser(call, f, map[string][]string{"iam:PermissionsBoundary": {arn}})
-	if err != nil {
-		return nil, err
-	}
-	if s.policyByARN(arn) == nil {
-		return nil, noSuchEntity("Scope ARN: %s does not exist or is not attachable.", arn)
-	}
-	_, err = s.mutateUser(call.Account, name, func(u *user) error {
-		u.Boundary = arn
-		return nil
-	})
-	return nil, err
+	return s.putEntityPermissionsBoundary(call, f, userTable.entityKind)
 }
 
 func (s *Service) deleteUserPermissionsBoundary(call *service.Call, f form) (any, error) {
-	name, err := s.authorizeUser(call, f, nil)
-	if err != nil {
-		return nil, err
-	}
-	_, err = s.mutateUser(call.Account, name, func(u *user) error {
-		u.Boundary = ""
-		return nil
-	})
-	return nil, err
+	return s.deleteEntityPermissionsBoundary(call, f, userTable.entityKind)
 }
 
 // newSecret returns 40 characters shaped like an AWS secret access key.
@@ -326,7 +159,7 @@ func (s *Service) createAccessKey(call *service.Call, f form) (any, error) {
 		return nil, err
 	}
 	key := accessKey{ID: "AKIA" + service.RandomID(16), Secret: newSecret(), Status: "Active", Created: call.Now.UTC()}
-	u, err := s.mutateUserWith(call.Account, name, func(u *user) ([]store.Op, error) {
+	u, err := userTable.mutate(s, call.Account, name, func(u *user) ([]store.Op, error) {
 		if len(u.Keys) >= maxAccessKeysPerUser {
 			return nil, limitExceeded("Cannot exceed quota for AccessKeysPerUser: %d", maxAccessKeysPerUser)
 		}
@@ -350,7 +183,7 @@ func (s *Service) deleteAccessKey(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = s.mutateUserWith(call.Account, name, func(u *user) ([]store.Op, error) {
+	_, err = userTable.mutate(s, call.Account, name, func(u *user) ([]store.Op, error) {
 		for i, k := range u.Keys {
 			if k.ID == id {
 				u.Keys = append(u.Keys[:i:i], u.Keys[i+1:]...)
@@ -379,9 +212,9 @@ func (s *Service) listAccessKeys(call *service.Call, f form) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := s.lookupUser(call.Account, name)
-	if u == nil {
-		return nil, noSuchUser(name)
+	u, ok := userTable.get(s, call.Account, name)
+	if !ok {
+		return nil, userTable.notFound(name)
 	}
 	out := make([]accessKeyXML, len(u.Keys))
 	for i, k := range u.Keys {

@@ -23,7 +23,7 @@ func apiCodeOf(err error) string {
 // "lambda:TagResource – Grant this permission to anyone who needs to call
 // TagResource or perform a tag on create"
 // (https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html#fxn-tags-required-permissions):
-// CreateFunction with Tags needs lambda:TagResource as well (issue 13).
+// CreateFunction with Tags needs lambda:TagResource as well.
 func TestCreateFunctionWithTagsNeedsTagResource(t *testing.T) {
 	authz := &recordingAuthz{deny: func(action string) bool { return action == "lambda:TagResource" }}
 	_, caller, _ := newAuthzEnv(t, authz)

@@ -58,22 +58,13 @@ type Call struct {
 	Authz Authorizer // nil means every call is allowed
 }
 
-// ActionPrefix is the IAM service prefix of a signing name (they differ for
-// CloudWatch Logs only among the services we emulate).
-func ActionPrefix(service string) string {
-	switch service {
-	case "logs":
-		return "logs"
-	default:
-		return service
-	}
-}
-
 // Authorize checks the dispatched operation (service:Operation) on resource.
 // Every operation handler calls it (or AuthorizeAction) before touching
 // state, so the action is derived from what runs, never from the client.
+// The signing name of every service emulated here is also its IAM action
+// prefix (dynamodb, sqs, sns, iam, sts, logs, lambda).
 func (c *Call) Authorize(resource string) error {
-	return c.AuthorizeAction(ActionPrefix(c.Service)+":"+c.Operation, resource, nil)
+	return c.AuthorizeAction(c.Service+":"+c.Operation, resource, nil)
 }
 
 // AuthorizeAction checks an explicit action, for operations whose IAM action

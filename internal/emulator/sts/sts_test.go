@@ -126,7 +126,7 @@ func TestGetCallerIdentityAsAdministrator(t *testing.T) {
 	e := newEnv(t, nil, dispatch.Options{})
 	out := must(e.client.GetCallerIdentity(ctx, &awssts.GetCallerIdentityInput{}))(t)
 	// The default identity is an administrator IAM user, not the root user
-	// (which cannot assume roles: issue 13).
+	// (which cannot assume roles on AWS).
 	if aws.ToString(out.Account) != account || aws.ToString(out.Arn) != "arn:aws:iam::000000000000:user/admin" || aws.ToString(out.UserId) != "AIDAADMIN"+account {
 		t.Errorf("GetCallerIdentity = %s %s %s", aws.ToString(out.Account), aws.ToString(out.Arn), aws.ToString(out.UserId))
 	}

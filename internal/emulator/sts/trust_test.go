@@ -31,7 +31,7 @@ func (rootKeys) Resolve(_ context.Context, akid string) (service.Principal, stri
 // and https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html).
 func TestAssumeRoleChecksTrustForTheAdministrator(t *testing.T) {
 	e := newEnv(t, nil, dispatch.Options{})
-	// The pipeline's role trusts lambda.amazonaws.com only (issue 13).
+	// The pipeline's role trusts lambda.amazonaws.com only.
 	_, err := e.client.AssumeRole(ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(lambdaARN), RoleSessionName: aws.String("admin")})
 	if apiCode(err) != "AccessDenied" {
 		t.Errorf("administrator assuming a role that trusts only Lambda: %v, want AccessDenied", err)
