@@ -100,7 +100,7 @@ func TestReplayedRequestRefused(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
-	e, err := Open(Options{InMemory: true, Enforce: true, Now: now})
+	e, err := Open(Options{InMemory: true, Enforce: true, Now: now, SignatureNow: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,10 @@ type Options struct {
 	// (STS issuing them, the dispatcher checking them); default time.Now.
 	// Tests move it forward to prove expired credentials are refused.
 	Now func() time.Time
+	// SignatureNow is the wall clock request signatures must be dated
+	// within 15 minutes of (see dispatch.Options.SignatureNow); default
+	// time.Now. Now above moves the services' time, not this one.
+	SignatureNow func() time.Time
 	// Salvage starts over a damaged store (see store.Options.Salvage)
 	// instead of refusing; Salvaged reports what was lost.
 	Salvage bool
@@ -229,7 +233,7 @@ func (e *Emulator) start() error {
 	}
 
 	dopts := dispatch.Options{Account: account, Identity: identities{e.sts, e.iam}, Logger: log, Now: e.opts.Now, DefaultRegion: e.opts.Region,
-		Auth: dispatch.AuthMode(e.opts.Auth), RootKey: e.rootKey}
+		Auth: dispatch.AuthMode(e.opts.Auth), RootKey: e.rootKey, SignatureNow: e.opts.SignatureNow}
 	if e.opts.Enforce {
 		dopts.Authz = authz
 	}

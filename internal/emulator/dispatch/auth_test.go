@@ -239,7 +239,7 @@ func TestStrictAcceptsOnlyRootAndIssued(t *testing.T) {
 // the SDKs use to correct their own.
 func TestSignatureClockSkew(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	srv, h := authServer(t, Options{Now: func() time.Time { return now }})
+	srv, h := authServer(t, Options{SignatureNow: func() time.Time { return now }})
 	for _, c := range authCases {
 		for name, at := range map[string]time.Time{
 			"20 min ago":      now.Add(-20 * time.Minute),

@@ -62,9 +62,15 @@ type Options struct {
 	// verified in both modes, and in strict mode it is the one key the
 	// emulator accepts besides those it issued.
 	RootKey Key
-	// MaxSkew is how far a signature's X-Amz-Date may be from Now;
+	// MaxSkew is how far a signature's X-Amz-Date may be from SignatureNow;
 	// default 15 minutes, as on AWS.
 	MaxSkew time.Duration
+	// SignatureNow is the wall clock signatures are dated against (and the
+	// Date of every answer, which SDKs correct their skew by); default
+	// time.Now. It is apart from Now, the clock of the emulated services,
+	// which tests move forward to make time pass (a session expire, a
+	// realism delay elapse) while clients keep signing with the real time.
+	SignatureNow func() time.Time
 }
 
 // AuthMode is Options.Auth.
@@ -161,6 +167,9 @@ func New(opts Options) *Server {
 	if opts.Auth == "" {
 		opts.Auth = AuthOpen
 	}
+	if opts.SignatureNow == nil {
+		opts.SignatureNow = time.Now
+	}
 	if opts.MaxSkew == 0 {
 		opts.MaxSkew = 15 * time.Minute
 	}
@@ -204,10 +213,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	requestID := service.UUID()
-	// The Date of every answer is the emulator's clock: it is what SDKs
+	// The Date of every answer is the signature clock: it is what SDKs
 	// measure their clock skew against before they re-sign a request that
 	// failed as expired.
-	w.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.opts.SignatureNow().UTC().Format(http.TimeFormat))
 
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
@@ -311,7 +320,7 @@ func (s *Server) preAuth(r *http.Request, svc string) (cred credential, signed b
 	case perr != nil:
 		return cred, false, authError(svc, incompleteSignature, perr.Error())
 	}
-	if err := s.checkDate(r, svc, cred, s.opts.Now()); err != nil {
+	if err := s.checkDate(r, svc, cred, s.opts.SignatureNow()); err != nil {
 		return cred, false, err
 	}
 	if s.opts.Auth == AuthStrict {
@@ -338,7 +347,7 @@ func (s *Server) resolve(ctx context.Context, akid string) (p service.Principal,
 const amzDateFormat = "20060102T150405Z"
 
 // checkDate refuses a signature without a date, or one made more than
-// MaxSkew away from the emulator's clock: AWS's defence against a captured
+// MaxSkew away from the signature clock: AWS's defence against a captured
 // request replayed later ("Signature expired: ... is now earlier than ...
 // (... - 15 min.)"; SigV4 "Elements of an AWS API request signature":
 // a request is refused more than 15 minutes from its time stamp).

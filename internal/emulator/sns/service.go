@@ -116,14 +116,21 @@ func (s *Service) Register(d *dispatch.Server) {
 }
 
 // publicURL tells the URLs SNS hands out to be fetched unsigned: the
-// SigningCertURL, and the UnsubscribeURL of every notification (a GET of
+// SigningCertURL, the UnsubscribeURL of every notification (a GET of
 // ?Action=Unsubscribe, which SNS honours without authentication: see the
-// Unsubscribe API reference).
+// Unsubscribe API reference), and the SubscribeURL of a confirmation
+// message (a GET of ?Action=ConfirmSubscription, which "requires an AWS
+// signature only when the AuthenticateOnUnsubscribe flag is set to true":
+// ConfirmSubscription API reference).
 func publicURL(r *http.Request) bool {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return false
 	}
-	return r.URL.Path == CertPath || r.URL.Path == "/" && r.URL.Query().Get("Action") == "Unsubscribe"
+	if r.URL.Path == CertPath {
+		return true
+	}
+	action := r.URL.Query().Get("Action")
+	return r.URL.Path == "/" && (action == "Unsubscribe" || action == "ConfirmSubscription")
 }
 
 // Operations lists the operations served (service.Operations).
