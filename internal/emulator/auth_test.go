@@ -42,9 +42,7 @@ func deniedUser(t *testing.T, url string) aws.Config {
 
 func queueDepth(t *testing.T, url, queueURL string) string {
 	t.Helper()
-	cfg := adminConfig(url)
-	cfg.RetryMaxAttempts = 0 // the SDK's default retryer, which corrects clock skew
-	out, err := sqs.NewFromConfig(cfg).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+	out, err := sqs.NewFromConfig(adminConfig(url)).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages"}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +153,7 @@ func TestReplayedRequestRefused(t *testing.T) {
 	// The SDK (its default retryer, as orders uses) corrects its clock
 	// from the refused answer's Date and succeeds.
 	cfg := adminConfig(url)
-	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = nil // the SDK's default retryer
 	if _, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("y")}); err != nil {
 		t.Fatalf("SDK with a clock 20 minutes behind the emulator's: %v", err)
 	}
