@@ -37,18 +37,18 @@ func ConfigFor(endpoint, accessKey, secret, token string) aws.Config {
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secret, token),
-		Retryer:      firstAnswer,
+		Retryer:      FirstAnswer,
 		HTTPClient:   sdkhttp.New(),
 	}
 }
 
-// firstAnswer is the retryer of test clients. Tests want the first answer,
+// FirstAnswer is the retryer of test clients. Tests want the first answer,
 // not the retryer's third, with one exception: an answer that says the
 // request's signature is stale by the server's clock. A test that moves the
 // emulator's clock (to expire credentials, messages or log events) then
 // sees what a client on AWS sees, whose SDK corrects its clock from the
 // answer's Date and signs again (aws-sdk-go-v2's clock skew correction).
-func firstAnswer() aws.Retryer {
+func FirstAnswer() aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = 2
 		o.Retryables = []retry.IsErrorRetryable{clockSkewOnly{}}
