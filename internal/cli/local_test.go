@@ -380,6 +380,10 @@ func TestLocalServeStrict(t *testing.T) {
 		t.Errorf("the banner does not print the root key %s:\n%s", key.AccessKeyID, banner)
 	}
 	ios, _, out, errOut := TestIO()
+	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", dir, "local", "status"}); code != ExitOK || !strings.Contains(out.String(), "--auth strict") {
+		t.Errorf("local status does not say the emulator is strict: exit %d: %s%s", code, out, errOut)
+	}
+	ios, _, out, errOut = TestIO()
 	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", dir, "local", "env"}); code != ExitOK ||
 		!strings.Contains(out.String(), "export AWS_ACCESS_KEY_ID='"+key.AccessKeyID+"'") ||
 		!strings.Contains(out.String(), "export AWS_SECRET_ACCESS_KEY='"+key.SecretAccessKey+"'") {
