@@ -48,7 +48,7 @@ signing certificate and unsubscribe links, a function's code download in open mo
 GET /_orders/health. Requests signed with credentials the emulator issued (role sessions, IAM
 users' keys) are held to their IAM policies. With --auth open (the default) any other key acts
 as the account's administrator; with --auth strict only the data dir's root key does
-(generated at first start, saved 0600 in the data dir as root-key.json, printed below and by
+(generated at first start, saved 0600 in the data dir as root-key.json, printed in the banner and by
 ` + "`orders local env`" + `; --in-memory makes a new one each run) and any other key is refused
 (UnrecognizedClientException / InvalidClientTokenId).
 
@@ -57,6 +57,7 @@ a memory budget; slow or idle connections are cut and connections are capped so 
 always has file descriptors left.
 Stop it with Ctrl-C: in-flight requests finish and the store is closed cleanly.`,
 		Example: `  orders local serve
+  orders local serve --auth strict
   eval "$(orders local env)"; aws dynamodb list-tables
   orders --endpoint-url http://127.0.0.1:4566 up`,
 		Args: cobra.NoArgs,
