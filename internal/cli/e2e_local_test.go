@@ -101,7 +101,7 @@ func (l *localRun) direct(fn func(d direct)) {
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	cfg := localAWSConfig(url, localRegion, localKey(""))
+	cfg := localAWSConfig(url, localRegion, localKey("", false))
 	d := direct{
 		ddb: dynamodb.NewFromConfig(cfg), sqs: sqs.NewFromConfig(cfg),
 		iam: iam.NewFromConfig(cfg), logs: cloudwatchlogs.NewFromConfig(cfg),

@@ -83,7 +83,7 @@ func endpointClients(ctx context.Context, cfg config.Config, url string) (*awsap
 		if region == "" {
 			region = h.Region
 		}
-		return awsapi.NewFromAWSConfig(localAWSConfig(url, region, localKey(h.DataDir))), nil
+		return awsapi.NewFromAWSConfig(localAWSConfig(url, region, localKey(h.DataDir, h.Auth == emulator.AuthStrict))), nil
 	}
 	return nil, err
 }

@@ -66,7 +66,7 @@ func localClients(ctx context.Context, cfg config.Config) (*awsapi.Clients, func
 	if err := t.find(ctx, ""); err != nil {
 		return nil, nil, err
 	}
-	awsCfg := localAWSConfig(t.current(), region, localKey(cfg.DataDir))
+	awsCfg := localAWSConfig(t.current(), region, localKey(cfg.DataDir, servedStrict(cfg.DataDir)))
 	awsCfg.APIOptions = append(awsCfg.APIOptions, t.addMiddleware)
 	return awsapi.NewFromAWSConfig(awsCfg), t.close, nil
 }
@@ -203,16 +203,23 @@ func refused(err error) bool {
 }
 
 // localKey is the key that acts as the administrator of the emulator over
-// dataDir: its root key (the only one a strict emulator accepts besides the
-// keys it issued), or, for a data dir that has none (or none readable),
-// the fixed local keys an open emulator takes as its administrator.
-func localKey(dataDir string) emulator.RootKey {
-	if dataDir != "" {
+// dataDir: the data dir's root key when that emulator runs with --auth
+// strict (the only key it accepts besides those it issued), otherwise the
+// fixed local keys, which an open emulator takes as its administrator.
+func localKey(dataDir string, strict bool) emulator.RootKey {
+	if strict && dataDir != "" {
 		if k, err := emulator.ReadRootKey(dataDir); err == nil {
 			return k
 		}
 	}
 	return emulator.RootKey{AccessKeyID: localAccessKey, SecretAccessKey: localSecretKey}
+}
+
+// servedStrict reports whether the emulator advertised in dataDir runs
+// with --auth strict.
+func servedStrict(dataDir string) bool {
+	ep, err := emulator.ReadEndpoint(dataDir)
+	return err == nil && ep.Auth == emulator.AuthStrict
 }
 
 func localAWSConfig(endpoint, region string, key emulator.RootKey) aws.Config {

@@ -141,8 +141,8 @@ func newLocalStatusCmd(a *app) *cobra.Command {
 				return err
 			}
 			up := time.Duration(h.Uptime * float64(time.Second)).Round(time.Second)
-			_, err = fmt.Fprintf(a.io.Out, "an emulator serves %s on %s: pid %d, account %s, region %s, up %s\n",
-				h.DataDir, ep.URL, h.PID, h.Account, h.Region, up)
+			_, err = fmt.Fprintf(a.io.Out, "an emulator serves %s on %s: pid %d, account %s, region %s, --auth %s, up %s\n",
+				h.DataDir, ep.URL, h.PID, h.Account, h.Region, h.Auth, up)
 			return err
 		},
 	}

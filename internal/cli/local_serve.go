@@ -52,7 +52,7 @@ signing certificate and unsubscribe links, a function's code download in open mo
 GET /_orders/health. Requests signed with credentials the emulator issued (role sessions, IAM
 users' keys) are held to their IAM policies. With --auth open (the default) any other key acts
 as the account's administrator; with --auth strict only the data dir's root key does
-(generated at first start, saved 0600 in the data dir as root-key.json, printed below and by
+(generated at first start, saved 0600 in the data dir as root-key.json, printed in the banner and by
 ` + "`orders local env`" + `; --in-memory makes a new one each run) and any other key is refused
 (UnrecognizedClientException / InvalidClientTokenId).
 
@@ -70,6 +70,7 @@ with the service's own throttling or 5xx error, chosen by --fault-seed (same see
 calls: same faults). --local reads the same settings from ORDERS_REALISM,
 ORDERS_REALISM_SCALE, ORDERS_FAULT_RATE and ORDERS_FAULT_SEED.`,
 		Example: `  orders local serve
+  orders local serve --auth strict
   orders local serve --in-memory --realism aws --realism-scale 0.05 --fault-rate 0.1 --fault-seed 7
   eval "$(orders local env)"; aws dynamodb list-tables
   orders --endpoint-url http://127.0.0.1:4566 up`,

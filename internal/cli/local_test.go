@@ -57,7 +57,7 @@ func TestLocalRefusesStaleEndpointFile(t *testing.T) {
 	if n := len(other.Health().Services); n == 0 {
 		t.Fatal("no services")
 	}
-	tables, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(""))).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	tables, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey("", false))).ListTables(context.Background(), &dynamodb.ListTablesInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestLocalRefusesStaleEndpointFile(t *testing.T) {
 	if code := Run(context.Background(), Options{IO: ios}, []string{"--local", "--data-dir", mine, "up"}); code != ExitOK {
 		t.Fatalf("up on the freed data dir: exit %d\n%s%s", code, out, errOut)
 	}
-	if tables, err = dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(""))).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 0 {
+	if tables, err = dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey("", false))).ListTables(context.Background(), &dynamodb.ListTablesInput{}); err != nil || len(tables.TableNames) != 0 {
 		t.Errorf("tables in the other data dir: %v, %v", tables.TableNames, err)
 	}
 }
@@ -380,16 +380,20 @@ func TestLocalServeStrict(t *testing.T) {
 		t.Errorf("the banner does not print the root key %s:\n%s", key.AccessKeyID, banner)
 	}
 	ios, _, out, errOut := TestIO()
+	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", dir, "local", "status"}); code != ExitOK || !strings.Contains(out.String(), "--auth strict") {
+		t.Errorf("local status does not say the emulator is strict: exit %d: %s%s", code, out, errOut)
+	}
+	ios, _, out, errOut = TestIO()
 	if code := Run(context.Background(), Options{IO: ios}, []string{"--data-dir", dir, "local", "env"}); code != ExitOK ||
 		!strings.Contains(out.String(), "export AWS_ACCESS_KEY_ID='"+key.AccessKeyID+"'") ||
 		!strings.Contains(out.String(), "export AWS_SECRET_ACCESS_KEY='"+key.SecretAccessKey+"'") {
 		t.Errorf("local env: exit %d: %s%s", code, out, errOut)
 	}
 	ctx := context.Background()
-	if _, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(dir))).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
+	if _, err := dynamodb.NewFromConfig(localAWSConfig(url, "us-east-1", localKey(dir, servedStrict(dir)))).ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
 		t.Errorf("--local keys on a strict emulator: %v", err)
 	}
-	open := localAWSConfig(url, "us-east-1", localKey(""))
+	open := localAWSConfig(url, "us-east-1", localKey("", false))
 	open.RetryMaxAttempts = 1
 	if _, err := dynamodb.NewFromConfig(open).ListTables(ctx, &dynamodb.ListTablesInput{}); err == nil || !strings.Contains(err.Error(), "UnrecognizedClientException") {
 		t.Errorf("keys a strict emulator did not issue: %v, want UnrecognizedClientException", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/orders-dev/orders/internal/cli"
 	"github.com/orders-dev/orders/internal/config"
 	"github.com/orders-dev/orders/internal/emulator"
+	"github.com/orders-dev/orders/internal/emulator/emutest"
 	"github.com/orders-dev/orders/policies"
 	"github.com/orders-dev/orders/sdkhttp"
 )
@@ -133,14 +134,16 @@ func startEmulator(t *testing.T, opts ...emuOption) *emu {
 }
 
 // config returns an SDK configuration aimed at the emulator, signed with
-// the given keys. Calls are tried once: these tests want the first answer.
+// the given keys. Calls are tried once: these tests want the first answer
+// (but for a signature the emulator's moved clock calls stale, which the
+// SDK corrects and signs again, as on AWS: see emutest.FirstAnswer).
 func (m *emu) config(akid, secret, token string) aws.Config {
 	return aws.Config{
-		Region:           region,
-		BaseEndpoint:     aws.String(m.url),
-		Credentials:      credentials.NewStaticCredentialsProvider(akid, secret, token),
-		RetryMaxAttempts: 1,
-		HTTPClient:       sdkhttp.New(),
+		Region:       region,
+		BaseEndpoint: aws.String(m.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(akid, secret, token),
+		Retryer:      emutest.FirstAnswer,
+		HTTPClient:   sdkhttp.New(),
 	}
 }
 

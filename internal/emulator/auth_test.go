@@ -18,11 +18,13 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/orders-dev/orders/internal/emulator/emutest"
+	snsemu "github.com/orders-dev/orders/internal/emulator/sns"
 )
 
 // deniedUser creates an IAM user with no permissions and returns its key.
@@ -42,9 +44,7 @@ func deniedUser(t *testing.T, url string) aws.Config {
 
 func queueDepth(t *testing.T, url, queueURL string) string {
 	t.Helper()
-	cfg := adminConfig(url)
-	cfg.RetryMaxAttempts = 0 // the SDK's default retryer, which corrects clock skew
-	out, err := sqs.NewFromConfig(cfg).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+	out, err := sqs.NewFromConfig(adminConfig(url)).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(queueURL), AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages"}})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestReplayedRequestRefused(t *testing.T) {
 	// The SDK (its default retryer, as orders uses) corrects its clock
 	// from the refused answer's Date and succeeds.
 	cfg := adminConfig(url)
-	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = nil // the SDK's default retryer
 	if _, err := sqs.NewFromConfig(cfg).SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("y")}); err != nil {
 		t.Fatalf("SDK with a clock 20 minutes behind the emulator's: %v", err)
 	}
@@ -228,4 +228,64 @@ func TestStrictAuth(t *testing.T) {
 		t.Fatalf("ReadRootKey: %v %v", k, err)
 	}
 	t.Logf("root is %s", aws.ToString(id.Arn))
+}
+
+// TestSNSPublicURLsStayUnsigned: what SNS hands out to be fetched by
+// anyone — the UnsubscribeURL in every notification, the SigningCertURL —
+// works without a signature, in strict mode too; the same action POSTed
+// unsigned is refused.
+func TestSNSPublicURLsStayUnsigned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, err := Open(Options{InMemory: true, Enforce: true, Auth: AuthStrict})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	url, err := e.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := emutest.ConfigFor(url, e.RootKey().AccessKeyID, e.RootKey().SecretAccessKey, "")
+	topic, err := sns.NewFromConfig(root).CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String("t")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqs.NewFromConfig(root).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := sns.NewFromConfig(root).Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"),
+		Endpoint: aws.String("arn:aws:sqs:us-east-1:000000000000:q")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get(url + snsemu.CertPath); code != 200 || !strings.HasPrefix(body, "-----BEGIN CERTIFICATE-----") {
+		t.Fatalf("unsigned SigningCertURL: %d %.200s", code, body)
+	}
+	resp, err := http.Post(url+"/", "application/x-www-form-urlencoded", strings.NewReader("Action=Unsubscribe&SubscriptionArn="+aws.ToString(sub.SubscriptionArn)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Fatalf("unsigned POST Unsubscribe: %d, want 403", resp.StatusCode)
+	}
+	unsubscribe := url + "/?Action=Unsubscribe&SubscriptionArn=" + aws.ToString(sub.SubscriptionArn) // as SNS writes UnsubscribeURL
+	if code, body := get(unsubscribe); code != 200 {
+		t.Fatalf("unsigned UnsubscribeURL: %d %.300s", code, body)
+	}
+	subs, err := sns.NewFromConfig(root).ListSubscriptionsByTopic(ctx, &sns.ListSubscriptionsByTopicInput{TopicArn: topic.TopicArn})
+	if err != nil || len(subs.Subscriptions) != 0 {
+		t.Fatalf("subscriptions after the UnsubscribeURL: %v %v", subs, err)
+	}
 }

@@ -332,7 +332,7 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 	srv := &http.Server{
 		Handler:           withDeadlines(e.Handler(), grace),
 		ReadHeaderTimeout: headers,
-		IdleTimeout:       max(idleTimeout, headers),
+		IdleTimeout:       idleTimeout,
 		// No server-wide ReadTimeout or WriteTimeout: withDeadlines sets
 		// them per request, since a 70 MB upload, a 20 s long poll and a
 		// 15-minute Invoke need different ones.

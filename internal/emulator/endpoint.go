@@ -26,6 +26,9 @@ type Endpoint struct {
 	Instance string `json:"instance,omitempty"`
 	DataDir  string `json:"dataDir,omitempty"`
 	Region   string `json:"region,omitempty"`
+	// Auth is the server's auth mode (AuthOpen or AuthStrict), so clients
+	// on the same data dir know to sign with its root key.
+	Auth string `json:"auth,omitempty"`
 }
 
 // WriteEndpoint records ep in dataDir atomically (write, then rename).

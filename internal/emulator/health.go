@@ -87,7 +87,7 @@ func (e *Emulator) now() time.Time {
 func (e *Emulator) Advertised() Endpoint {
 	h := e.Health()
 	return Endpoint{URL: e.Endpoint(), PID: h.PID, Account: h.Account, Started: h.Started.UTC(),
-		Instance: h.Instance, DataDir: h.DataDir, Region: h.Region}
+		Instance: h.Instance, DataDir: h.DataDir, Region: h.Region, Auth: h.Auth}
 }
 
 // withHealth answers HealthPath and passes everything else to next.

@@ -279,3 +279,27 @@ func TestSignatureClockSkew(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicRoutes: a route public only outside strict mode (a URL AWS
+// presigns, which the emulator does not) asks for a signature under
+// AuthStrict; a public one stays unsigned in both modes.
+func TestPublicRoutes(t *testing.T) {
+	for _, mode := range []AuthMode{AuthOpen, AuthStrict} {
+		s := New(Options{Auth: mode, RootKey: Key{AccessKeyID: "AKIAROOT", SecretAccessKey: "s"}})
+		s.REST("lambda", []string{"/2015-03-31/"}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "zip") }))
+		s.Public(func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/code") }, false)
+		srv := httptest.NewServer(s)
+		resp, code, body := send(t, mustRequest(t, "GET", srv.URL+"/2015-03-31/functions/f/code"))
+		switch {
+		case mode == AuthOpen && (resp.StatusCode != 200 || body != "zip"):
+			t.Errorf("open: unsigned code download: %d %s %s", resp.StatusCode, code, body)
+		case mode == AuthStrict && (resp.StatusCode != 403 || code != "MissingAuthenticationTokenException"):
+			t.Errorf("strict: unsigned code download: %d %s %s", resp.StatusCode, code, body)
+		}
+		// Only what the route names is public.
+		if resp, code, _ := send(t, mustRequest(t, "GET", srv.URL+"/2015-03-31/functions/f")); resp.StatusCode != 403 || code != "MissingAuthenticationTokenException" {
+			t.Errorf("%s: unsigned GetFunction: %d %s", mode, resp.StatusCode, code)
+		}
+		srv.Close()
+	}
+}

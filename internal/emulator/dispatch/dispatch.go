@@ -320,7 +320,7 @@ func (s *Server) preAuth(r *http.Request, svc string) (cred credential, signed b
 	case perr != nil:
 		return cred, false, authError(svc, incompleteSignature, perr.Error())
 	}
-	if err := s.checkDate(r, svc, cred, s.opts.SignatureNow()); err != nil {
+	if err := s.checkDate(r, svc, s.opts.SignatureNow()); err != nil {
 		return cred, false, err
 	}
 	if s.opts.Auth == AuthStrict {
@@ -351,7 +351,7 @@ const amzDateFormat = "20060102T150405Z"
 // request replayed later ("Signature expired: ... is now earlier than ...
 // (... - 15 min.)"; SigV4 "Elements of an AWS API request signature":
 // a request is refused more than 15 minutes from its time stamp).
-func (s *Server) checkDate(r *http.Request, svc string, cred credential, now time.Time) *service.Error {
+func (s *Server) checkDate(r *http.Request, svc string, now time.Time) *service.Error {
 	var signed time.Time
 	if v := r.Header.Get("X-Amz-Date"); v != "" {
 		t, err := time.Parse(amzDateFormat, v)

@@ -4,11 +4,16 @@
 package emutest
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/orders-dev/orders/sdkhttp"
@@ -32,8 +37,33 @@ func ConfigFor(endpoint, accessKey, secret, token string) aws.Config {
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, secret, token),
-		// Tests want the first answer, not the retryer's third.
-		RetryMaxAttempts: 1,
-		HTTPClient:       sdkhttp.New(),
+		Retryer:      FirstAnswer,
+		HTTPClient:   sdkhttp.New(),
 	}
+}
+
+// FirstAnswer is the retryer of test clients. Tests want the first answer,
+// not the retryer's third, with one exception: an answer that says the
+// request's signature is stale by the server's clock. A test that moves the
+// emulator's clock (to expire credentials, messages or log events) then
+// sees what a client on AWS sees, whose SDK corrects its clock from the
+// answer's Date and signs again (aws-sdk-go-v2's clock skew correction).
+func FirstAnswer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 2
+		o.Retryables = []retry.IsErrorRetryable{clockSkewOnly{}}
+		o.RateLimiter = ratelimit.None
+		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+	})
+}
+
+// clockSkewOnly retries only the SDK's clock skew errors.
+type clockSkewOnly struct{}
+
+func (clockSkewOnly) IsErrorRetryable(err error) aws.Ternary {
+	var r interface{ RetryableError() bool }
+	if errors.As(err, &r) && r.RetryableError() && strings.HasPrefix(err.Error(), "Probable clock skew error") {
+		return aws.TrueTernary
+	}
+	return aws.FalseTernary
 }
