@@ -142,7 +142,9 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load iam state: %w", err)
 	}
-	s.baseView = view{roles: maps.Clone(s.roles), users: maps.Clone(s.users), policies: maps.Clone(s.policies)}
+	if s.realism.Delaying() {
+		s.baseView = view{roles: maps.Clone(s.roles), users: maps.Clone(s.users), policies: maps.Clone(s.policies)}
+	}
 	return s, nil
 }
 
