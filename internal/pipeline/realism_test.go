@@ -238,3 +238,18 @@ func TestDestroyQueueWaitIsBounded(t *testing.T) {
 		t.Errorf("queue: %s %v", q.Outcome, q.Err)
 	}
 }
+
+// A role repaired in the same up may not be assumable by Lambda yet when
+// the function's configuration is put back: that update is retried too.
+func TestUpdateConfigurationRetriedWhileRoleNotAssumable(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.functions[s.names.Function].conf.Timeout = aws.Int32(3)
+	notYet := apiErr("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+	f.failNext("UpdateFunctionConfiguration", notYet, notYet)
+	rep := mustUp(t, s)
+	if st := stepOf(t, rep, StepFunction); st.Outcome != Repaired {
+		t.Errorf("function: %s %v", st.Outcome, st.Err)
+	}
+}
