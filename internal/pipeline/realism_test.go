@@ -253,3 +253,21 @@ func TestUpdateConfigurationRetriedWhileRoleNotAssumable(t *testing.T) {
 		t.Errorf("function: %s %v", st.Outcome, st.Err)
 	}
 }
+
+// No table, no tags to wait for: up from nothing reads ListTagsOfResource
+// once, not for tagSettle.
+func TestMissingTableTagsAreNotReadAgain(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	s.t.tagSettle = 0 // still tagTries reads of an empty set of a table that exists
+	mustUp(t, s)
+	n := 0
+	for _, c := range f.calls {
+		if c == "ListTagsOfResource" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("ListTagsOfResource called %d times for a table that did not exist, want 1", n)
+	}
+}
