@@ -17,6 +17,8 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -46,7 +48,7 @@ func newHandler(ctx context.Context, getenv func(string) string) (*handler.Handl
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(newRetryer))
 	if err != nil {
 		return nil, &handler.ConfigError{Problems: []string{"load AWS configuration: " + err.Error()}}
 	}
@@ -55,6 +57,18 @@ func newHandler(ctx context.Context, getenv func(string) string) (*handler.Handl
 	awsCfg.HTTPClient = sdkhttp.Wrap(awsCfg.HTTPClient)
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	return handler.New(cfg, dynamodb.NewFromConfig(awsCfg), sns.NewFromConfig(awsCfg), logger), nil
+}
+
+// newRetryer is the SDK's standard retryer that also retries SNS's
+// throttling answer, ThrottledException (code "Throttled", HTTP 429),
+// which the SDK's default throttle codes lack: a throttled Publish would
+// otherwise fail the order at once.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		throttled := retry.ThrottleErrorCode{Codes: map[string]struct{}{"Throttled": {}}}
+		o.Throttles = append(o.Throttles, throttled)
+		o.Retryables = append(o.Retryables, retry.RetryableErrorCode{Codes: throttled.Codes})
+	})
 }
 
 // failing answers every invoke with the error that prevented start-up.

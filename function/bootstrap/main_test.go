@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aws/smithy-go"
 )
 
 // The Lambda binary may import neither package function (it embeds this very
@@ -210,5 +212,16 @@ func TestBinaryUnderRuntimeAPI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// SNS's throttling answer is retried by the function's clients, as every
+// service's other throttling codes are by the SDK's defaults.
+func TestRetryerRetriesSNSThrottled(t *testing.T) {
+	r := newRetryer()
+	for _, code := range []string{"Throttled", "ThrottlingException", "ProvisionedThroughputExceededException"} {
+		if !r.IsErrorRetryable(&smithy.GenericAPIError{Code: code}) {
+			t.Errorf("%s is not retried", code)
+		}
 	}
 }

@@ -111,6 +111,21 @@ func TestRealismFlow(t *testing.T) {
 	l.must(0, "destroy", "--yes")
 }
 
+// The other commands under the same profile: status, a dry run, a load
+// run (Lambda's TooManyRequestsException and the function's own throttled
+// calls among its faults), logs, and the demo with its destroy.
+func TestRealismOtherCommands(t *testing.T) {
+	l := newLocalRun(t)
+	l.serveRealism(realismTest)
+	l.must(0, "up")
+	l.must(0, "status")
+	l.must(0, "up", "--dry-run")
+	l.must(0, "send", "--amount", "250", "--count", "40", "--concurrency", "4")
+	l.must(0, "logs", "--since", "10m")
+	l.must(0, "demo", "--destroy")
+	l.must(0, "status")
+}
+
 // atScale1 is AWS's own delays, without faults: for the tests of one delay
 // each, on a stack made beforehand with the profile off (quickly), so only
 // the delay under test is met.

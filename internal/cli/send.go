@@ -419,9 +419,14 @@ func (a *app) sendLoad(ctx context.Context, f sendFlags) error {
 	}
 	fn := a.cfg.Names().Function
 	bar := ui.NewProgressBar(a.io.ErrOut, a.io.ErrStyles(), a.io.ErrTTY, f.count, a.now)
+	// The progress bar owns stderr meanwhile: a wait for IAM shows there
+	// as orders that take longer, and is not described line by line.
+	settle, _ := a.roleSettle(c)
+	settle.Say = nil
 	rep, runErr := invoke.Load(ctx, c.Lambda, fn, invoke.LoadOptions{
 		Count: f.count, Concurrency: f.concurrency, Amount: f.amount,
-		Progress: func(done, _ int) { bar.Update(done, 0) },
+		Progress:   func(done, _ int) { bar.Update(done, 0) },
+		RoleSettle: settle,
 	})
 	bar.Finish()
 	if runErr != nil && rep.Count == 0 && ctx.Err() == nil {

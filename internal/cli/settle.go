@@ -33,9 +33,14 @@ const roleWaitStep = "waiting for IAM"
 func (a *app) roleSettle(c *awsapi.Clients) (*invoke.RoleSettle, *roleWait) {
 	w := &roleWait{a: a, role: a.cfg.Names().Role}
 	st := pipeline.New(a.cfg, c)
+	var (
+		once    sync.Once
+		changed time.Time
+	)
 	return &invoke.RoleSettle{
+		// Asked once per command, however many orders are refused.
 		Until: func(ctx context.Context) (time.Time, time.Time) {
-			changed := st.RoleChanged(ctx)
+			once.Do(func() { changed = st.RoleChanged(ctx) })
 			if changed.IsZero() {
 				return time.Time{}, time.Time{}
 			}

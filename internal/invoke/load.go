@@ -22,6 +22,9 @@ type LoadOptions struct {
 	// Progress, when set, is called after each invocation completes, with
 	// done counting up from 1 to total, one call at a time.
 	Progress func(done, total int)
+	// RoleSettle, when set, sends an order again while the function is
+	// refused a permission soon after its role changed (see SendSettled).
+	RoleSettle *RoleSettle
 }
 
 // LoadReport is the result of a load run. Latency percentiles are exact
@@ -176,7 +179,7 @@ func Load(ctx context.Context, client awsapi.Lambda, functionName string, opts L
 					record(Outcome{}, err)
 					continue
 				}
-				o, err := Send(runCtx, client, functionName, ev, false)
+				o, err := SendSettled(runCtx, client, functionName, ev, false, opts.RoleSettle)
 				if runCtx.Err() != nil {
 					return // abandoned by cancellation: neither success nor failure
 				}

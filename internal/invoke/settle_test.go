@@ -84,3 +84,17 @@ func TestSendSettledWithoutARecentChangeSendsOnce(t *testing.T) {
 		t.Errorf("invocations %d, want 1", n)
 	}
 }
+
+func TestLoadSendsAgainAfterARoleChange(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 10, 0, time.UTC)}
+	changed := clk.t.Add(-time.Second)
+	rs := &RoleSettle{
+		Until: func(context.Context) (time.Time, time.Time) { return changed.Add(time.Minute), changed },
+		Now:   clk.now, Sleep: clk.sleep,
+	}
+	f := deniedThenOK(2)
+	rep, err := Load(context.Background(), f, "fn", LoadOptions{Count: 3, Concurrency: 1, Amount: "250", RoleSettle: rs})
+	if err != nil || rep.Errors != 0 || rep.Acknowledged != 3 {
+		t.Errorf("load: %+v, %v; want 3 acknowledged once IAM applied the role", rep, err)
+	}
+}

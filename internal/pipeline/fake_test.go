@@ -39,6 +39,7 @@ const (
 type fakeTable struct {
 	arn     string
 	status  dtypes.TableStatus
+	left    int // DescribeTable calls before CREATING turns ACTIVE, or DELETING gone
 	keys    []dtypes.KeySchemaElement
 	attrs   []dtypes.AttributeDefinition
 	billing dtypes.BillingMode
@@ -71,6 +72,7 @@ type fakeRole struct {
 type fakeFunction struct {
 	conf ltypes.FunctionConfiguration
 	tags map[string]string
+	left int // GetFunction calls before Pending turns Active, or InProgress Successful
 }
 
 type fakeAWS struct {
@@ -98,6 +100,10 @@ type fakeAWS struct {
 	// hideFunctionTags makes GetFunction answer as to a caller without
 	// lambda:ListTags: no Tags, a TagsError instead.
 	hideFunctionTags bool
+	// slow makes tables and functions take as long as AWS's: a new table
+	// is CREATING and a deleted one DELETING, a new function Pending and
+	// an updated one InProgress, for this many reads.
+	slow int
 }
 
 func newFakeAWS() *fakeAWS {
@@ -203,6 +209,9 @@ func (x fakeDynamo) CreateTable(_ context.Context, in *dynamodb.CreateTableInput
 	}
 	t := &fakeTable{arn: fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", fakeRegion, fakeAccount, name), status: dtypes.TableStatusActive,
 		keys: in.KeySchema, attrs: in.AttributeDefinitions, billing: in.BillingMode, tags: map[string]string{}}
+	if x.f.slow > 0 {
+		t.status, t.left = dtypes.TableStatusCreating, x.f.slow
+	}
 	for _, tg := range in.Tags {
 		t.tags[aws.ToString(tg.Key)] = aws.ToString(tg.Value)
 	}
@@ -220,7 +229,18 @@ func (x fakeDynamo) DescribeTable(_ context.Context, in *dynamodb.DescribeTableI
 	if !ok {
 		return nil, tableNotFound()
 	}
-	return &dynamodb.DescribeTableOutput{Table: x.describe(t, aws.ToString(in.TableName))}, nil
+	out := &dynamodb.DescribeTableOutput{Table: x.describe(t, aws.ToString(in.TableName))}
+	if t.left > 0 {
+		if t.left--; t.left == 0 {
+			switch t.status {
+			case dtypes.TableStatusCreating:
+				t.status = dtypes.TableStatusActive
+			case dtypes.TableStatusDeleting:
+				delete(x.f.tables, aws.ToString(in.TableName))
+			}
+		}
+	}
+	return out, nil
 }
 
 func (x fakeDynamo) UpdateTable(_ context.Context, in *dynamodb.UpdateTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateTableOutput, error) {
@@ -245,8 +265,16 @@ func (x fakeDynamo) DeleteTable(_ context.Context, in *dynamodb.DeleteTableInput
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := x.f.tables[aws.ToString(in.TableName)]; !ok {
+	t, ok := x.f.tables[aws.ToString(in.TableName)]
+	if !ok {
 		return nil, tableNotFound()
+	}
+	if t.status != dtypes.TableStatusActive {
+		return nil, &dtypes.ResourceInUseException{Message: aws.String("Attempt to change a resource which is still in use: Table is being " + strings.ToLower(string(t.status)))}
+	}
+	if x.f.slow > 0 {
+		t.status, t.left = dtypes.TableStatusDeleting, x.f.slow
+		return &dynamodb.DeleteTableOutput{}, nil
 	}
 	delete(x.f.tables, aws.ToString(in.TableName))
 	return &dynamodb.DeleteTableOutput{}, nil
@@ -879,7 +907,11 @@ func (x fakeLambda) CreateFunction(_ context.Context, in *lambda.CreateFunctionI
 	if in.Environment != nil {
 		c.Environment = &ltypes.EnvironmentResponse{Variables: copyTags(in.Environment.Variables)}
 	}
-	x.f.functions[name] = &fakeFunction{conf: c, tags: copyTags(in.Tags)}
+	fn := &fakeFunction{conf: c, tags: copyTags(in.Tags)}
+	if x.f.slow > 0 {
+		fn.conf.State, fn.left = ltypes.StatePending, x.f.slow
+	}
+	x.f.functions[name] = fn
 	out := &lambda.CreateFunctionOutput{FunctionArn: &arn, State: ltypes.StatePending}
 	return out, nil
 }
@@ -895,6 +927,11 @@ func (x fakeLambda) GetFunction(_ context.Context, in *lambda.GetFunctionInput, 
 		return nil, functionNotFound(aws.ToString(in.FunctionName))
 	}
 	c := fn.conf
+	if fn.left > 0 {
+		if fn.left--; fn.left == 0 {
+			fn.conf.State, fn.conf.LastUpdateStatus = ltypes.StateActive, ltypes.LastUpdateStatusSuccessful
+		}
+	}
 	if x.f.hideFunctionTags {
 		return &lambda.GetFunctionOutput{Configuration: &c, TagsError: &ltypes.TagsError{
 			ErrorCode: aws.String("AccessDeniedException"),
@@ -914,6 +951,12 @@ func (x fakeLambda) UpdateFunctionCode(_ context.Context, in *lambda.UpdateFunct
 	if !ok {
 		return nil, functionNotFound(aws.ToString(in.FunctionName))
 	}
+	if err := fn.busy(); err != nil {
+		return nil, err
+	}
+	if x.f.slow > 0 {
+		fn.conf.LastUpdateStatus, fn.left = ltypes.LastUpdateStatusInProgress, x.f.slow
+	}
 	fn.conf.CodeSha256 = aws.String(codeSha(in.ZipFile))
 	if in.Architectures != nil {
 		fn.conf.Architectures = in.Architectures
@@ -930,6 +973,12 @@ func (x fakeLambda) UpdateFunctionConfiguration(_ context.Context, in *lambda.Up
 	fn, ok := x.f.functions[aws.ToString(in.FunctionName)]
 	if !ok {
 		return nil, functionNotFound(aws.ToString(in.FunctionName))
+	}
+	if err := fn.busy(); err != nil {
+		return nil, err
+	}
+	if x.f.slow > 0 {
+		fn.conf.LastUpdateStatus, fn.left = ltypes.LastUpdateStatusInProgress, x.f.slow
 	}
 	c := &fn.conf
 	if in.Runtime != "" {
@@ -1122,4 +1171,13 @@ func (x fakeLogs) GetLogEvents(context.Context, *cloudwatchlogs.GetLogEventsInpu
 
 func (x fakeLogs) DescribeLogStreams(context.Context, *cloudwatchlogs.DescribeLogStreamsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error) {
 	panic("DescribeLogStreams: not used by the pipeline")
+}
+
+// busy is Lambda refusing a change while the function is Pending or being
+// updated.
+func (fn *fakeFunction) busy() error {
+	if fn.conf.State == ltypes.StatePending || fn.conf.LastUpdateStatus == ltypes.LastUpdateStatusInProgress {
+		return &ltypes.ResourceConflictException{Message: aws.String("The operation cannot be performed at this time. An update is in progress for resource: " + aws.ToString(fn.conf.FunctionArn))}
+	}
+	return nil
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/orders-dev/orders/policies"
@@ -133,5 +136,138 @@ func TestRoleChangeIsRecorded(t *testing.T) {
 	mustUp(t, s)
 	if got := s.RoleChanged(context.Background()); got.Year() == 2020 {
 		t.Errorf("RoleChanged after repairing the role's policy = %v, want the repair's time", got)
+	}
+}
+
+// Up from nothing waits until the table is ACTIVE and the function Active:
+// nothing after up may meet a CREATING table or a Pending function.
+func TestUpWaitsUntilTableAndFunctionAreReady(t *testing.T) {
+	f := newFakeAWS()
+	f.slow = 3
+	s := newTestStack(t, f)
+	rep := mustUp(t, s)
+	wantOutcomes(t, rep, Created, nil)
+	if tb := f.tables[s.names.Table]; tb.status != dtypes.TableStatusActive {
+		t.Errorf("table %s after up", tb.status)
+	}
+	if fn := f.functions[s.names.Function]; fn.conf.State != ltypes.StateActive || fn.left != 0 {
+		t.Errorf("function %s (%d reads to go) after up", fn.conf.State, fn.left)
+	}
+}
+
+// A table still DELETING (a destroy under way) is waited out, then made
+// afresh.
+func TestUpWaitsOutADeletingTable(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.tables[s.names.Table].status, f.tables[s.names.Table].left = dtypes.TableStatusDeleting, 3
+	rep := mustUp(t, s)
+	tb := stepOf(t, rep, StepTable)
+	if tb.Outcome != Created || !strings.Contains(strings.Join(tb.Details, "\n"), "finish deleting") {
+		t.Errorf("table: %s %q", tb.Outcome, tb.Details)
+	}
+}
+
+// destroy of a table still CREATING waits until it is ACTIVE (DynamoDB
+// refuses to delete it before), deletes it and waits until it is gone; of
+// one already DELETING, waits until it is gone.
+func TestDestroyTableNotActive(t *testing.T) {
+	for _, status := range []dtypes.TableStatus{dtypes.TableStatusCreating, dtypes.TableStatusDeleting} {
+		t.Run(string(status), func(t *testing.T) {
+			f := newFakeAWS()
+			s := newTestStack(t, f)
+			mustUp(t, s)
+			f.slow = 2
+			f.tables[s.names.Table].status, f.tables[s.names.Table].left = status, 2
+			rep, err := s.Destroy(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tb := stepOf(t, rep, StepTable); tb.Outcome != Deleted || tb.Err != nil {
+				t.Errorf("table: %s %v", tb.Outcome, tb.Err)
+			}
+			if _, ok := f.tables[s.names.Table]; ok {
+				t.Error("destroy returned before the table was gone")
+			}
+		})
+	}
+}
+
+// A function Pending, or in the middle of an update, is waited for before
+// up changes it: Lambda refuses a change until then
+// (ResourceConflictException).
+func TestUpWaitsForABusyFunction(t *testing.T) {
+	for _, busy := range []string{"Pending", "InProgress"} {
+		t.Run(busy, func(t *testing.T) {
+			f := newFakeAWS()
+			s := newTestStack(t, f)
+			mustUp(t, s)
+			fn := f.functions[s.names.Function]
+			if busy == "Pending" {
+				fn.conf.State = ltypes.StatePending
+			} else {
+				fn.conf.LastUpdateStatus = ltypes.LastUpdateStatusInProgress
+			}
+			fn.left = 3
+			fn.conf.Timeout = aws.Int32(3) // drift up must put back
+			f.slow = 2                     // and its own update takes a while too
+			rep := mustUp(t, s)
+			if st := stepOf(t, rep, StepFunction); st.Outcome != Repaired {
+				t.Errorf("function: %s %q %v", st.Outcome, st.Details, st.Err)
+			}
+			if fn.conf.LastUpdateStatus != ltypes.LastUpdateStatusSuccessful || fn.left != 0 {
+				t.Errorf("up returned with the function's update %s", fn.conf.LastUpdateStatus)
+			}
+		})
+	}
+}
+
+// A queue SQS never stops listing is reported, not waited for forever.
+func TestDestroyQueueWaitIsBounded(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.queueLinger = 1 << 30
+	s.t.waitTimeout = 20 * time.Millisecond
+	rep, err := s.Destroy(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q := stepOf(t, rep, StepQueue); q.Err == nil || !strings.Contains(q.Err.Error(), "wait for deletion of queue HighValueQueue") {
+		t.Errorf("queue: %s %v", q.Outcome, q.Err)
+	}
+}
+
+// A role repaired in the same up may not be assumable by Lambda yet when
+// the function's configuration is put back: that update is retried too.
+func TestUpdateConfigurationRetriedWhileRoleNotAssumable(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	mustUp(t, s)
+	f.functions[s.names.Function].conf.Timeout = aws.Int32(3)
+	notYet := apiErr("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda.")
+	f.failNext("UpdateFunctionConfiguration", notYet, notYet)
+	rep := mustUp(t, s)
+	if st := stepOf(t, rep, StepFunction); st.Outcome != Repaired {
+		t.Errorf("function: %s %v", st.Outcome, st.Err)
+	}
+}
+
+// No table, no tags to wait for: up from nothing reads ListTagsOfResource
+// once, not for tagSettle.
+func TestMissingTableTagsAreNotReadAgain(t *testing.T) {
+	f := newFakeAWS()
+	s := newTestStack(t, f)
+	s.t.tagSettle = 0 // still tagTries reads of an empty set of a table that exists
+	mustUp(t, s)
+	n := 0
+	for _, c := range f.calls {
+		if c == "ListTagsOfResource" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("ListTagsOfResource called %d times for a table that did not exist, want 1", n)
 	}
 }

@@ -223,6 +223,9 @@ func roleChangedTag(t time.Time) itypes.Tag {
 // as recorded on the role; the zero time when nothing is recorded or the
 // role cannot be read.
 func (s *Stack) RoleChanged(ctx context.Context) time.Time {
+	if s.c == nil || s.c.IAM == nil { // clients for the function only
+		return time.Time{}
+	}
 	out, err := s.c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: &s.names.Role})
 	if err != nil || out.Role == nil {
 		return time.Time{}

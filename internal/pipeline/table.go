@@ -72,9 +72,10 @@ func (s *Stack) readTable(ctx context.Context, arn string) (tableState, error) {
 func (s *Stack) tableTags(ctx context.Context, arn string) (map[string]string, error) {
 	deadline := time.Now().Add(s.t.tagSettle)
 	for try := 1; ; try++ {
-		tags, err := s.listTableTags(ctx, arn)
-		// At least tagTries reads, however slow each was.
-		if err != nil || len(tags) > 0 || (try >= tagTries && time.Now().After(deadline)) {
+		tags, found, err := s.listTableTags(ctx, arn)
+		// At least tagTries reads, however slow each was; a table that
+		// does not exist has no tags to wait for.
+		if err != nil || !found || len(tags) > 0 || (try >= tagTries && time.Now().After(deadline)) {
 			return tags, err
 		}
 		progress(ctx, "table "+s.names.Table+" reads with no tags: reading again, as DynamoDB shows new tags some seconds late")
@@ -91,22 +92,24 @@ func (s *Stack) tableTags(ctx context.Context, arn string) (map[string]string, e
 // tagTries is the fewest reads of an empty tag set before it is believed.
 const tagTries = 3
 
-func (s *Stack) listTableTags(ctx context.Context, arn string) (map[string]string, error) {
-	tags := map[string]string{}
+// listTableTags reads the table's tags once; found is false when the table
+// does not exist.
+func (s *Stack) listTableTags(ctx context.Context, arn string) (tags map[string]string, found bool, err error) {
+	tags = map[string]string{}
 	in := &dynamodb.ListTagsOfResourceInput{ResourceArn: &arn}
 	for {
 		out, err := s.c.DynamoDB.ListTagsOfResource(ctx, in)
 		if hasCode(err, "ResourceNotFoundException") {
-			return tags, nil
+			return tags, false, nil
 		}
 		if err != nil {
-			return nil, fail("list tags of", "table", s.names.Table, err)
+			return nil, false, fail("list tags of", "table", s.names.Table, err)
 		}
 		for _, t := range out.Tags {
 			tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
 		if out.NextToken == nil {
-			return tags, nil
+			return tags, true, nil
 		}
 		in.NextToken = out.NextToken
 	}
