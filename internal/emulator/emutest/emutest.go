@@ -16,11 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/sdkhttp"
 )
 
-// Region the returned config signs for.
-const Region = "us-east-1"
+// Region the returned config signs for: the emulator's default.
+const Region = service.DefaultRegion
 
 // Config serves h on a loopback server closed at the end of the test and
 // returns an SDK config signed with static administrator credentials.

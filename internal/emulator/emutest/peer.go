@@ -55,7 +55,7 @@ func Python(t testing.TB) string {
 }
 
 // PeerEnv is the environment of a peer client process: administrator test
-// keys, us-east-1, and none of the caller's AWS_ settings, shared config or
+// keys, Region, and none of the caller's AWS_ settings, shared config or
 // credentials files, pager or instance metadata that could change what it
 // does or where it goes.
 func PeerEnv() []string {
@@ -66,7 +66,7 @@ func PeerEnv() []string {
 		}
 	}
 	return append(env,
-		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION="+Region,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
 		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
 }

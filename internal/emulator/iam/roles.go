@@ -27,6 +27,19 @@ func (s *Service) authorizeRole(call *service.Call, f form, cond map[string][]st
 	return roleTable.authorize(s, call, f, cond)
 }
 
+// checkTrustPolicy refuses a role trust policy that is no valid trust
+// document (member names the parameter in the message) or that exceeds
+// IAM's ACLSizePerRole quota.
+func checkTrustPolicy(doc, member string) error {
+	if _, err := parseDocument(doc, trustDoc, member); err != nil {
+		return err
+	}
+	if nonSpaceLen(doc) > maxTrustChars {
+		return limitExceeded("Cannot exceed quota for ACLSizePerRole: %d", maxTrustChars)
+	}
+	return nil
+}
+
 type roleResult struct {
 	Role roleXML `xml:"Role"`
 }
@@ -37,11 +50,8 @@ func (s *Service) createRole(call *service.Call, f form) (any, error) {
 		return nil, err
 	}
 	trust := f.get("AssumeRolePolicyDocument")
-	if _, err := parseDocument(trust, trustDoc, "assumeRolePolicyDocument"); err != nil {
+	if err := checkTrustPolicy(trust, "assumeRolePolicyDocument"); err != nil {
 		return nil, err
-	}
-	if nonSpaceLen(trust) > maxTrustChars {
-		return nil, limitExceeded("Cannot exceed quota for ACLSizePerRole: %d", maxTrustChars)
 	}
 	desc, err := f.description(1000)
 	if err != nil {
@@ -166,11 +176,8 @@ func (s *Service) updateAssumeRolePolicy(call *service.Call, f form) (any, error
 		return nil, err
 	}
 	doc := f.get("PolicyDocument")
-	if _, err := parseDocument(doc, trustDoc, "policyDocument"); err != nil {
+	if err := checkTrustPolicy(doc, "policyDocument"); err != nil {
 		return nil, err
-	}
-	if nonSpaceLen(doc) > maxTrustChars {
-		return nil, limitExceeded("Cannot exceed quota for ACLSizePerRole: %d", maxTrustChars)
 	}
 	_, err = s.mutateRole(call.Account, name, func(r *role) error {
 		r.Trust = doc
