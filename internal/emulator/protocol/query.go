@@ -16,6 +16,10 @@ type QueryService struct {
 	// SQS's awsQuery codes (AWS.SimpleQueueService.NonExistentQueue) differ
 	// from the names its awsJson protocol uses.
 	LegacyCodes bool
+	// OmitNilResult writes no result element for a nil result: AWS answers
+	// an operation that has no output shape (SQS DeleteMessage, SNS
+	// DeleteTopic) with ResponseMetadata alone.
+	OmitNilResult bool
 }
 
 // WriteResult answers <OpResponse><OpResult>v</OpResult><ResponseMetadata/>.
@@ -35,7 +39,7 @@ func (s QueryService) WriteResult(w http.ResponseWriter, op, requestID string, v
 			s.WriteError(w, requestID, service.Internal(err))
 			return
 		}
-	} else {
+	} else if !s.OmitNilResult {
 		buf.WriteString("<" + op + "Result/>")
 	}
 	buf.WriteString("<ResponseMetadata><RequestId>")

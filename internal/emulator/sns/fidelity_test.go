@@ -329,3 +329,34 @@ func TestRestartKeepsPendingTokenAndPermission(t *testing.T) {
 		t.Fatalf("topic after restart: %v %v", err, attrs.Attributes)
 	}
 }
+
+// An operation the model gives no output shape is answered with
+// ResponseMetadata alone; one with an empty output shape (TagResource)
+// with an empty result element.
+func TestAnswersWithoutOutputShape(t *testing.T) {
+	e := newEnv(t)
+	arn := e.createTopic(t, "bare")
+	post := func(form string) string {
+		resp, err := http.Post(e.url+"/", "application/x-www-form-urlencoded", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", form, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	topic := "&TopicArn=" + strings.ReplaceAll(arn, ":", "%3A")
+	if body := post("Action=SetTopicAttributes&AttributeName=DisplayName&AttributeValue=x" + topic); strings.Contains(body, "SetTopicAttributesResult") ||
+		!strings.Contains(body, "<ResponseMetadata><RequestId>") {
+		t.Errorf("SetTopicAttributes: %s", body)
+	}
+	if body := post("Action=TagResource&Tags.member.1.Key=k&Tags.member.1.Value=v&ResourceArn=" + strings.ReplaceAll(arn, ":", "%3A")); !strings.Contains(body, "<TagResourceResult>") {
+		t.Errorf("TagResource: %s", body)
+	}
+	if body := post("Action=DeleteTopic" + topic); strings.Contains(body, "DeleteTopicResult") {
+		t.Errorf("DeleteTopic: %s", body)
+	}
+}

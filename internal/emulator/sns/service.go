@@ -110,7 +110,7 @@ func New(st *store.Store, opts Options) (*Service, error) {
 // Register serves SNS on d: the awsQuery API and, for whoever verifies
 // notification signatures, the signing certificate at CertPath.
 func (s *Service) Register(d *dispatch.Server) {
-	d.Query("sns", protocol.QueryService{XMLNamespace: XMLNamespace}, s, operations)
+	d.Query("sns", protocol.QueryService{XMLNamespace: XMLNamespace, OmitNilResult: true}, s, operations)
 	d.REST("sns", []string{CertPath}, http.HandlerFunc(s.serveCertificate))
 	d.Public(publicURL, true)
 }

@@ -42,6 +42,9 @@ func (s *Service) HandleQuery(call *service.Call, form url.Values) (any, error) 
 	if err != nil {
 		return nil, err
 	}
+	if slices.Contains(noOutput, call.Operation) {
+		return nil, nil // answered with ResponseMetadata alone
+	}
 	raw, err := json.Marshal(out)
 	if err != nil {
 		return nil, service.Internal(err)
@@ -54,6 +57,10 @@ func (s *Service) HandleQuery(call *service.Call, form url.Values) (any, error) 
 	}
 	return queryResult{op: call.Operation, members: v}, nil
 }
+
+// Operations the model gives no output shape.
+var noOutput = []string{"AddPermission", "ChangeMessageVisibility", "DeleteMessage", "DeleteQueue", "PurgeQueue",
+	"RemovePermission", "SetQueueAttributes", "TagQueue", "UntagQueue"}
 
 // Query names of the flattened string lists, by their awsJson member.
 var queryLists = map[string]string{

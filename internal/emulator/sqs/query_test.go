@@ -152,6 +152,12 @@ func TestQueryProtocolRoundTrip(t *testing.T) {
 	// SDK v1 sends it.
 	queryOK(t, e, "/000000000000/legacy", "ChangeMessageVisibility", map[string]string{"ReceiptHandle": m.ReceiptHandle, "VisibilityTimeout": "0"}, nil)
 	queryOK(t, e, "/000000000000/legacy", "DeleteMessage", map[string]string{"ReceiptHandle": m.ReceiptHandle}, nil)
+	// An operation without an output shape is answered with
+	// ResponseMetadata alone.
+	if status, body := queryRequest(t, e, "/", url.Values{"Action": {"DeleteMessage"}, "Version": {"2012-11-05"},
+		"QueueUrl": {created.QueueUrl}, "ReceiptHandle": {m.ReceiptHandle}}); status != 200 || strings.Contains(string(body), "DeleteMessageResult") {
+		t.Fatalf("DeleteMessage answer: %d %s", status, body)
+	}
 
 	var batch struct {
 		Successful []struct {

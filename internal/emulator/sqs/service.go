@@ -108,7 +108,7 @@ func (s *Service) Register(d *dispatch.Server) {
 	}, s, operations)
 	// The same operations over the older awsQuery protocol (query.go);
 	// requests signed for sqs reach them.
-	d.Query("sqs", protocol.QueryService{XMLNamespace: XMLNamespace, LegacyCodes: true}, s, operations)
+	d.Query("sqs", protocol.QueryService{XMLNamespace: XMLNamespace, LegacyCodes: true, OmitNilResult: true}, s, operations)
 }
 
 // Operations lists the operations served (service.Operations).
