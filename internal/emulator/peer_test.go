@@ -251,8 +251,11 @@ func TestPeerAWSCLI(t *testing.T) {
 	fn := aws.ok("lambda", "create-function", "--function-name", "ProcessOrderFunction", "--runtime", "provided.al2023",
 		"--handler", "bootstrap", "--role", roleARN, "--architectures", arch, "--zip-file", "fileb://"+zipPath,
 		"--environment", env2, "--timeout", "10")
-	if str(fn, "State") != "Active" {
-		t.Errorf("create-function: State %q, want Active", str(fn, "State"))
+	// Lambda answers CreateFunction with the function Pending; the waiter
+	// then sees it Active
+	// (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+	if str(fn, "State") != "Pending" {
+		t.Errorf("create-function: State %q, want Pending", str(fn, "State"))
 	}
 	aws.ok("lambda", "wait", "function-active-v2", "--function-name", "ProcessOrderFunction")
 	aws.fails("ResourceNotFoundException", "lambda", "get-function", "--function-name", "Missing")

@@ -412,10 +412,13 @@ fn = lam.create_function(FunctionName="ProcessOrderFunction", Runtime="provided.
                          Environment={"Variables": {"TABLE_NAME": "OrdersTable", "TOPIC_ARN": topic_arn,
                                                     "THRESHOLD": "100"}})
 assert fn["CodeSha256"] == base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode(), fn
-assert fn["State"] == "Active" and fn["FunctionArn"] == "arn:aws:lambda:%s:%s:function:ProcessOrderFunction" % (
+# Lambda answers CreateFunction with the function Pending; the waiter sees
+# it Active (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+assert fn["State"] == "Pending" and fn["FunctionArn"] == "arn:aws:lambda:%s:%s:function:ProcessOrderFunction" % (
     REGION, ACCOUNT), fn
 lam.get_waiter("function_active_v2").wait(FunctionName="ProcessOrderFunction")
 got = lam.get_function(FunctionName="ProcessOrderFunction")
+assert got["Configuration"]["State"] == "Active", got
 assert got["Configuration"]["Environment"]["Variables"]["TOPIC_ARN"] == topic_arn, got
 assert got["Tags"] == {"orders:stack": "orders"}, got
 expect("ResourceNotFoundException", lam.get_function, status=404, FunctionName="Missing")
