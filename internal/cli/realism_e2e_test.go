@@ -62,7 +62,7 @@ var realismTest = realism.Config{Mode: realism.AWS, Scale: 0.04, FaultRate: 0.05
 // notification of order id, deleting what it reads.
 func receiveOrder(t *testing.T, url, id string, wait time.Duration) bool {
 	t.Helper()
-	client := sqs.NewFromConfig(localAWSConfig(url, localRegion, localKey("")))
+	client := sqs.NewFromConfig(localAWSConfig(url, localRegion, localKey("", false)))
 	ctx := context.Background()
 	q, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String("HighValueQueue")})
 	if err != nil {
