@@ -190,6 +190,8 @@ func (s *Service) load() error {
 func (s *Service) loadMessages(q *queue) ([]store.Op, error) {
 	var maxSeq uint64
 	bySeq := map[string]*message{}
+	var expired []store.Op
+	now := s.now()
 	err := s.st.ForEach(q.msgBucket, func(k, v []byte) error {
 		var rec messageRecord
 		if err := json.Unmarshal(v, &rec); err != nil {
@@ -201,18 +203,22 @@ func (s *Service) loadMessages(q *queue) ([]store.Op, error) {
 			sentAt: fromNanos(rec.SentAt), visibleAt: fromNanos(rec.VisibleAt),
 			senderID: rec.SenderID, trace: rec.Trace, dlqSource: rec.DLQSource, index: -1,
 		}
+		maxSeq = max(maxSeq, m.seq)
+		if q.expired(m, now) { // past retention while the emulator was stopped
+			expired = append(expired, q.delMessage(m)...)
+			return nil
+		}
 		q.msgs[m.id] = m
 		bySeq[string(k)] = m
-		maxSeq = max(maxSeq, m.seq)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	var orphans []store.Op
+	orphans := expired
 	err = s.st.ForEach(q.stateBucket, func(k, v []byte) error {
 		m := bySeq[string(k)]
-		if m == nil {
+		if m == nil { // deleted (or expired above: deleting twice is harmless)
 			orphans = append(orphans, store.Del(q.stateBucket, string(k)))
 			return nil
 		}

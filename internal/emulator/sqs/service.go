@@ -31,6 +31,10 @@ type Options struct {
 	PurgeCooldown time.Duration
 	Logger        *slog.Logger
 	Now           func() time.Time
+	// ExpireEvery is how often messages past their queue's retention
+	// period are deleted; 0 means every minute, negative never (tests
+	// that drive expiry themselves).
+	ExpireEvery time.Duration
 }
 
 // Service is the SQS emulator. It is safe for concurrent use.
@@ -85,6 +89,12 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sqs: %w", err)
+	}
+	if opts.ExpireEvery == 0 {
+		opts.ExpireEvery = defaultExpireEvery
+	}
+	if opts.ExpireEvery > 0 {
+		go s.sweep(opts.ExpireEvery)
 	}
 	return s, nil
 }

@@ -329,3 +329,27 @@ func (s *Store) Close() error {
 	}
 	return s.closeErr
 }
+
+// Space is how the store's file is used: FileBytes on disk, of which
+// FreeBytes are pages bbolt has freed (deleted keys, dropped buckets) and
+// hands out again to later writes before it grows the file.
+type Space struct {
+	FileBytes int64
+	FreeBytes int64
+	PageSize  int
+}
+
+// Space reports the file's size and free space once every acknowledged
+// write is in bbolt.
+func (s *Store) Space() (Space, error) {
+	if err := s.settle(); err != nil {
+		return Space{}, err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return Space{}, fmt.Errorf("stat store: %w", err)
+	}
+	st := s.db.Stats()
+	page := s.db.Info().PageSize
+	return Space{FileBytes: fi.Size(), FreeBytes: int64(st.FreePageN+st.PendingPageN) * int64(page), PageSize: page}, nil
+}
