@@ -149,7 +149,7 @@ func (e *Emulator) start() error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if e.logs, logsErr = logs.New(st, logs.Options{}); logsErr != nil {
+		if e.logs, logsErr = logs.New(st, logs.Options{Logger: log}); logsErr != nil {
 			logsErr = fmt.Errorf("start logs: %w", logsErr)
 		}
 	}()
@@ -335,6 +335,11 @@ func (e *Emulator) closeServices() error {
 	if e.sqs != nil {
 		if err := e.sqs.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop sqs: %w", err))
+		}
+	}
+	if e.logs != nil {
+		if err := e.logs.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop logs: %w", err))
 		}
 	}
 	return errors.Join(errs...)

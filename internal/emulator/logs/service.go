@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -33,13 +34,23 @@ const (
 type Options struct {
 	// Now is the clock (ingestion times, retention); default time.Now.
 	Now func() time.Time
+	// ExpireEvery is how often events past their group's retention are
+	// deleted; 0 means every minute, negative never (tests that drive
+	// expiry themselves).
+	ExpireEvery time.Duration
+	// Logger reports failed expiry sweeps; default discards.
+	Logger *slog.Logger
 }
 
 // Service is the CloudWatch Logs emulator. It is safe for concurrent use.
 type Service struct {
 	st  *store.Store
 	now func() time.Time
+	log *slog.Logger
 	seq atomic.Uint64 // last event sequence number handed out
+
+	done      chan struct{} // closed by Close: stops the expiry sweeper
+	closeOnce sync.Once
 
 	mu     sync.RWMutex
 	groups map[string]*group // groupKey(region, account, name)
@@ -75,11 +86,27 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{st: st, now: opts.Now, log: opts.Logger, groups: map[string]*group{}, done: make(chan struct{})}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load logs state: %w", err)
 	}
+	if opts.ExpireEvery == 0 {
+		opts.ExpireEvery = defaultExpireEvery
+	}
+	if opts.ExpireEvery > 0 {
+		go s.sweep(opts.ExpireEvery)
+	}
 	return s, nil
+}
+
+// Close stops the expiry sweeper; operations keep working until the store
+// is closed.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
+	return nil
 }
 
 func (s *Service) load() error {

@@ -330,13 +330,16 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// Space is how the store's file is used: FileBytes on disk, of which
-// FreeBytes are pages bbolt has freed (deleted keys, dropped buckets) and
-// hands out again to later writes before it grows the file.
+// Space is how the store's file is used: FileBytes on disk (bbolt grows it
+// ahead in steps), of which the first PagesBytes have ever been written
+// (its high-water mark), and of those FreeBytes are pages freed by deleted
+// keys and dropped buckets, which bbolt hands out again to later writes
+// before it takes new pages past the mark.
 type Space struct {
-	FileBytes int64
-	FreeBytes int64
-	PageSize  int
+	FileBytes  int64
+	PagesBytes int64
+	FreeBytes  int64
+	PageSize   int
 }
 
 // Space reports the file's size and free space once every acknowledged
@@ -349,7 +352,11 @@ func (s *Store) Space() (Space, error) {
 	if err != nil {
 		return Space{}, fmt.Errorf("stat store: %w", err)
 	}
+	sp := Space{FileBytes: fi.Size(), PageSize: s.db.Info().PageSize}
+	if err := s.db.View(func(tx *bolt.Tx) error { sp.PagesBytes = tx.Size(); return nil }); err != nil {
+		return Space{}, fmt.Errorf("read store size: %w", err)
+	}
 	st := s.db.Stats()
-	page := s.db.Info().PageSize
-	return Space{FileBytes: fi.Size(), FreeBytes: int64(st.FreePageN+st.PendingPageN) * int64(page), PageSize: page}, nil
+	sp.FreeBytes = int64(st.FreePageN+st.PendingPageN) * int64(sp.PageSize)
+	return sp, nil
 }
