@@ -91,6 +91,7 @@ type Emulator struct {
 	mu       sync.Mutex
 	endpoint string
 	servers  []*http.Server
+	spare    spareConns
 	closed   bool
 
 	// instance tells this process's emulator from any other that serves
@@ -273,6 +274,7 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 		Handler:           e.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		ConnState:         e.spare.track,
 	}
 	e.mu.Lock()
 	if e.endpoint == "" {
@@ -302,6 +304,9 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 		e.lambda.StopEvents() // before the endpoint goes, so no event attempt fails for want of it
 	}
 	var errs []error
+	stopCutting := make(chan struct{})
+	go e.spare.cutUntil(stopCutting)
+	defer close(stopCutting)
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {
 			// Past the grace period (or for connections a client opened
