@@ -50,6 +50,7 @@ type Store struct {
 	closeMu  sync.RWMutex
 	closed   bool
 	closeErr error
+	pending  overlay // what the log acknowledged and bbolt does not hold yet
 
 	salvaged SalvageReport
 }
@@ -116,7 +117,7 @@ func Open(dataDir string, opts Options) (*Store, error) {
 	}
 	s.db = db
 	if !opts.InMemory {
-		if s.wal, err = openWAL(dataDir, db, opts, &s.salvaged); err != nil {
+		if s.wal, err = openWAL(dataDir, db, &s.pending, opts, &s.salvaged); err != nil {
 			_ = db.Close()
 			var ce *CorruptError
 			if errors.As(err, &ce) {
@@ -255,23 +256,6 @@ func (s *Store) settle() error {
 		return nil // bbolt answers: it is closed
 	}
 	return s.wal.checkpoint()
-}
-
-// Get returns a copy of bucket/key, or nil when absent.
-func (s *Store) Get(bucket, key string) ([]byte, error) {
-	if err := s.settle(); err != nil {
-		return nil, err
-	}
-	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte(bucket)); b != nil {
-			if v := b.Get([]byte(key)); v != nil {
-				out = append([]byte(nil), v...)
-			}
-		}
-		return nil
-	})
-	return out, err
 }
 
 // ForEach calls fn for every key in bucket in key order; the slices are

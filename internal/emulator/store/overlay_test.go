@@ -1,0 +1,106 @@
+package store
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+)
+
+// Get and Scan see every acknowledged write whether or not a checkpoint
+// has moved it into bbolt: random puts, deletes and bucket drops are
+// checked against a model after every step, with checkpoints between.
+func TestReadsSeeWritesBeforeAndAfterCheckpoints(t *testing.T) {
+	for _, inMemory := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inMemory=%v", inMemory), func(t *testing.T) {
+			s, err := Open(t.TempDir(), Options{InMemory: inMemory})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			rng := rand.New(rand.NewPCG(1, 2))
+			model := map[string]map[string]string{"a": {}, "b": {}}
+			key := func() string { return fmt.Sprintf("k%02d", rng.IntN(40)) }
+			for step := range 600 {
+				bucket := []string{"a", "b"}[rng.IntN(2)]
+				switch r := rng.IntN(100); {
+				case r < 60:
+					k, v := key(), fmt.Sprint(step)
+					if err := s.Write(Put(bucket, k, []byte(v))); err != nil {
+						t.Fatal(err)
+					}
+					model[bucket][k] = v
+				case r < 90:
+					k := key()
+					if err := s.Write(Del(bucket, k)); err != nil {
+						t.Fatal(err)
+					}
+					delete(model[bucket], k)
+				case r < 93:
+					if err := s.Write(DropBucket(bucket)); err != nil {
+						t.Fatal(err)
+					}
+					model[bucket] = map[string]string{}
+				default:
+					if err := s.settle(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				checkAgainst(t, s, model, key(), key())
+			}
+		})
+	}
+}
+
+func checkAgainst(t *testing.T, s *Store, model map[string]map[string]string, lo, hi string) {
+	t.Helper()
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	for bucket, m := range model {
+		for k, want := range m {
+			got, err := s.Get(bucket, k)
+			if err != nil || string(got) != want {
+				t.Fatalf("Get(%s, %s) = %q, %v; want %q", bucket, k, got, err, want)
+			}
+		}
+		if got, _ := s.Get(bucket, "k99"); got != nil {
+			t.Fatalf("Get of a missing key = %q", got)
+		}
+		var keys []string
+		for k := range m {
+			if k >= lo && k < hi {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, reverse := range []bool{false, true} {
+			var got []string
+			err := s.Scan(bucket, []byte(lo), []byte(hi), reverse, func(k, v []byte) bool {
+				if string(v) != m[string(k)] {
+					t.Fatalf("Scan %s: %s = %q, want %q", bucket, k, v, m[string(k)])
+				}
+				got = append(got, string(k))
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Clone(keys)
+			if reverse {
+				slices.Reverse(want)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("Scan(%s, [%s, %s), reverse=%v) = %v, want %v", bucket, lo, hi, reverse, got, want)
+			}
+		}
+		n := 0
+		if err := s.Scan(bucket, nil, nil, false, func(k, v []byte) bool { n++; return n < 3 }); err != nil {
+			t.Fatal(err)
+		}
+		if want := min(3, len(m)); n != want {
+			t.Fatalf("Scan that stops after 3 visited %d keys, want %d", n, want)
+		}
+	}
+}
