@@ -123,4 +123,3 @@ func TestStringKeyOrder(t *testing.T) {
 		}
 	}
 }
-
