@@ -84,32 +84,44 @@ func (s *Service) expireGroup(g *group, now int64) (int, error) {
 	return total, nil
 }
 
-// expireStream deletes the stream's events older than cutoff (its oldest),
-// durably first, then from memory, as a deleted stream's are. The caller
-// holds g.mu shared.
+// expireStream deletes the stream's events older than cutoff (its
+// oldest), durably with the stream's statistics, as a deleted stream's
+// are. The caller holds g.mu shared.
 func (s *Service) expireStream(g *group, st *stream, cutoff int64) (int, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := st.search(pos{ts: cutoff})
-	done := 0
-	var err error
-	for done < n {
-		end := min(n, done+expireBatch)
-		ops := make([]store.Op, 0, end-done)
-		var bytes int64
-		for _, e := range st.events[done:end] {
-			ops = append(ops, store.Del(g.bucket(), eventKey(st.rec.Name, e.ts, e.seq)))
-			bytes += int64(len(e.msg))
+	total := 0
+	for st.rec.Events > 0 && st.rec.FirstTS < cutoff {
+		var ops []store.Op
+		rec := st.rec
+		var next *event // the first event kept
+		err := s.scanEvents(g, rec.Name, nil, true, func(e event) bool {
+			if e.ts >= cutoff || len(ops) == expireBatch {
+				next = &e
+				return false
+			}
+			ops = append(ops, store.Del(g.bucket(), eventKey(rec.Name, e.ts, e.seq)))
+			rec.Events--
+			rec.StoredBytes -= int64(len(e.msg))
+			return true
+		})
+		if err != nil {
+			return total, err
 		}
-		if err = s.st.Write(ops...); err != nil {
+		if len(ops) == 0 {
 			break
 		}
-		st.storedBytes -= bytes
-		done = end
+		if next != nil {
+			rec.FirstTS = next.ts // if still expired, the next round takes it
+		} else {
+			rec.Events, rec.StoredBytes, rec.FirstTS, rec.LastTS = 0, 0, 0, 0
+		}
+		ops = append(ops, s.putStream(g, rec))
+		if err := s.st.Write(ops...); err != nil {
+			return total, err
+		}
+		st.rec = rec
+		total += len(ops) - 1
 	}
-	if done > 0 {
-		// A fresh slice, so the expired events' memory goes with them.
-		st.events = append([]event(nil), st.events[done:]...)
-	}
-	return done, err
+	return total, nil
 }
