@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +28,68 @@ type Op struct {
 	Value        []byte
 	Delete       bool
 	DeleteBucket bool
+	// Add, when non-zero, adds to the counter at Key (a decimal integer,
+	// 0 when absent) instead of putting Value.
+	Add int64
+}
+
+// Add is an Op that adds delta to the counter at bucket/key. Counters
+// written by concurrent writers stay exact: the store applies the deltas
+// in commit order (logging the resulting value), where a put of a value
+// each writer computed could land in the other order.
+func Add(bucket, key string, delta int64) Op { return Op{Bucket: bucket, Key: key, Add: delta} }
+
+// Counter reads a counter written by Add.
+func (s *Store) Counter(bucket, key string) (n int64, found bool, err error) {
+	b, err := s.Get(bucket, key)
+	if err != nil || b == nil {
+		return 0, false, err
+	}
+	n, err = strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("counter %s/%s: %w", bucket, key, err)
+	}
+	return n, true, nil
+}
+
+// resolveAdds turns the batch's counter ops into puts of the resulting
+// values. Only the commit loop calls it, so nothing else changes counters
+// between its read and the batch's commit.
+func (s *Store) resolveAdds(batch []*write) error {
+	var sums map[string]int64 // bucket + "\x00" + key
+	for _, w := range batch {
+		for i, op := range w.ops {
+			if op.Add == 0 {
+				switch {
+				case sums == nil:
+				case op.DeleteBucket: // its counters start again from 0
+					for id := range sums {
+						if strings.HasPrefix(id, op.Bucket+"\x00") {
+							sums[id] = 0
+						}
+					}
+				default: // a put or delete replaces the counter
+					delete(sums, op.Bucket+"\x00"+op.Key)
+				}
+				continue
+			}
+			if sums == nil {
+				sums = map[string]int64{}
+			}
+			id := op.Bucket + "\x00" + op.Key
+			cur, ok := sums[id]
+			if !ok {
+				var err error
+				if cur, _, err = s.Counter(op.Bucket, op.Key); err != nil {
+					return err
+				}
+			}
+			cur += op.Add
+			sums[id] = cur
+			w.ops[i] = Put(op.Bucket, op.Key, []byte(strconv.FormatInt(cur, 10)))
+		}
+	}
+	return nil
 }
 
 // Put is an Op that stores value at bucket/key.
@@ -150,6 +215,9 @@ func (s *Store) Write(ops ...Op) error {
 		}
 	}
 	w := &write{ops: ops, done: make(chan error, 1)}
+	if slices.ContainsFunc(ops, func(op Op) bool { return op.Add != 0 }) {
+		w.ops = slices.Clone(ops) // the commit loop rewrites counter ops
+	}
 	if w.size() > maxWriteBytes {
 		return fmt.Errorf("store: one write of %d bytes is more than %d", w.size(), maxWriteBytes)
 	}
@@ -198,10 +266,12 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
-		var err error
-		if s.wal != nil {
+		err := s.resolveAdds(batch)
+		switch {
+		case err != nil: // nothing is written; each writer hears why
+		case s.wal != nil:
 			err = s.wal.append(batch)
-		} else {
+		default:
 			err = s.db.Update(func(tx *bolt.Tx) error {
 				for _, w := range batch {
 					for _, op := range w.ops {
