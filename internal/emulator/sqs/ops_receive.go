@@ -138,6 +138,9 @@ func (s *Service) receive(call *service.Call, q *queue, maxN int, visibility, wa
 		if res.gone {
 			return nil, errQueueDoesNotExist()
 		}
+		if res.err != nil {
+			return nil, service.Internal(fmt.Errorf("read queue %s: %w", q.key.Name, res.err))
+		}
 		if len(res.ops) > 0 {
 			if err := s.st.Write(res.ops...); err != nil {
 				return nil, service.Internal(fmt.Errorf("record receive on queue %s: %w", q.key.Name, err))
@@ -187,6 +190,7 @@ type takeResult struct {
 	next   time.Time  // when the earliest invisible message becomes visible
 	avail  chan struct{}
 	gone   bool
+	err    error // reading the queue's tail failed
 }
 
 // take receives up to maxN visible messages under the queue's lock,
@@ -200,6 +204,12 @@ func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel sele
 	if q.deleted {
 		res.gone = true
 		return res
+	}
+	if ops, err := q.fill(now, maxN); err != nil {
+		res.err = err
+		return res
+	} else {
+		res.ops = ops
 	}
 	rp := q.cfg.redrive
 	var taken []*message
@@ -317,6 +327,7 @@ func (s *Service) redrive(src *queue, target queueKey, moved []*message) {
 		ops = append(ops, src.delMessage(m)...)
 		ops = append(ops, dlq.putMessage(&c), dlq.putState(&c))
 	}
+	ops = append(ops, dlq.countOp(int64(len(copies))))
 	if err := s.st.Write(ops...); err != nil {
 		s.log.Error("sqs redrive: store write failed; messages stay in the source queue", "queue", src.arn, "err", err)
 		putBack()

@@ -53,6 +53,21 @@ func (s *Service) expire(now time.Time) (int, error) {
 	total := 0
 	for _, q := range queues {
 		for {
+			q.mu.Lock()
+			n, err := 0, error(nil)
+			if !q.deleted {
+				n, err = q.expireTail(now, expireBatch)
+			}
+			q.mu.Unlock()
+			total += n
+			if err != nil {
+				return total, fmt.Errorf("delete expired messages of queue %s: %w", q.key.Name, err)
+			}
+			if n < expireBatch {
+				break
+			}
+		}
+		for {
 			ops, n := q.takeExpired(now, expireBatch)
 			if n == 0 {
 				break

@@ -90,6 +90,11 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sqs: %w", err)
 	}
+	// What expired while the emulator was stopped goes now (the oldest
+	// messages of each queue: the cost is what expired).
+	if _, err := s.expire(s.now()); err != nil {
+		return nil, fmt.Errorf("sqs: %w", err)
+	}
 	if opts.ExpireEvery == 0 {
 		opts.ExpireEvery = defaultExpireEvery
 	}
