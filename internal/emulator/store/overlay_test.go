@@ -3,9 +3,11 @@ package store
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
 	"testing"
+	"time"
 )
 
 // Get and Scan see every acknowledged write whether or not a checkpoint
@@ -161,5 +163,49 @@ func TestCountersAddUpUnderConcurrentWriters(t *testing.T) {
 				t.Fatalf("counter after reopen = %d, want 2", n)
 			}
 		})
+	}
+}
+
+// Open reads every page of a store file only when it is not exactly as a
+// clean Close left it: after a crash, or when anything else touched it.
+func TestOpenWalksOnlyAFileNotClosedCleanly(t *testing.T) {
+	dir := t.TempDir()
+	open := func() *Store {
+		t.Helper()
+		s, err := Open(dir, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open() // a new file: walked (it is empty)
+	if err := s.Write(Put("a", "k", []byte("v"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before := walks.Load()
+	s = open()
+	if got := walks.Load() - before; got != 0 {
+		t.Fatalf("a cleanly closed store was walked %d times at open", got)
+	}
+	if v, err := s.Get("a", "k"); err != nil || string(v) != "v" {
+		t.Fatalf("Get = %q, %v", v, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Something else touched the file since.
+	path := dir + "/" + FileName
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	before = walks.Load()
+	s = open()
+	defer s.Close()
+	if got := walks.Load() - before; got != 1 {
+		t.Fatalf("a store file changed after its clean close was walked %d times at open, want 1", got)
 	}
 }

@@ -166,7 +166,7 @@ func Open(dataDir string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	db, err := openBolt(s.path, bo)
+	db, err := openBolt(s.path, bo, opts.InMemory || !closedCleanly(dataDir, s.path))
 	var damaged *CorruptError
 	if errors.As(err, &damaged) && opts.Salvage && !opts.InMemory {
 		db, err = s.rebuildBolt(bo, damaged)
@@ -377,6 +377,9 @@ func (s *Store) Close() error {
 	}
 	if err := s.db.Close(); s.closeErr == nil {
 		s.closeErr = err
+	}
+	if s.closeErr == nil && !s.temp {
+		markClean(filepath.Dir(s.path), s.path)
 	}
 	if s.temp {
 		_ = os.Remove(s.path)
