@@ -318,6 +318,9 @@ type delivery struct {
 	msgID string
 	body  string
 	attrs map[string]service.MessageAttribute
+	// completer is signatureCompleter for an envelope the queue signs at
+	// its first receive.
+	completer string
 }
 
 // deliver hands each message to every confirmed sqs subscription whose
@@ -367,7 +370,11 @@ func (s *Service) deliver(call *service.Call, t *topic, subs []*subscription, ms
 				signed[text] = n
 			}
 			unsubscribe := strings.TrimRight(call.Endpoint, "/") + "/?Action=Unsubscribe&SubscriptionArn=" + sub.arn
-			jobs = append(jobs, delivery{sub: sub, msgID: msg.id, body: envelope(n, unsubscribe)})
+			d := delivery{sub: sub, msgID: msg.id, body: envelope(n, unsubscribe)}
+			if n.Signature == "" {
+				d.completer = signatureCompleter
+			}
+			jobs = append(jobs, d)
 		}
 	}
 	// Deliveries to different queues commit together in the store's group
@@ -396,6 +403,9 @@ func (s *Service) notification(call *service.Call, t *topic, msg *outgoing, text
 		Message: text, Timestamp: timestamp, SignatureVersion: version,
 		SigningCertURL: strings.TrimRight(call.Endpoint, "/") + CertPath, Attributes: msg.attrs,
 	}
+	if s.signLater {
+		return n, nil // signEnvelope fills Signature in when it is read
+	}
 	key, _, err := s.signer()
 	if err != nil {
 		return notification{}, err
@@ -411,7 +421,7 @@ func (s *Service) send(ctx context.Context, t *topic, d delivery) {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID, "reason", "no SQS service is wired to the emulator's SNS")
 		return
 	}
-	err := s.opts.Queues.SendFromService(ctx, t.region, t.account, d.sub.endpoint, snsPrincipal, t.arn, d.body, d.attrs)
+	err := s.opts.Queues.SendFromService(ctx, t.region, t.account, d.sub.endpoint, snsPrincipal, t.arn, d.body, d.attrs, d.completer)
 	if err == nil {
 		return
 	}
@@ -420,7 +430,7 @@ func (s *Service) send(ctx context.Context, t *topic, d delivery) {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID, "reason", err.Error())
 		return
 	}
-	if dlqErr := s.opts.Queues.SendFromService(ctx, t.region, t.account, dlq, snsPrincipal, t.arn, d.body, d.attrs); dlqErr != nil {
+	if dlqErr := s.opts.Queues.SendFromService(ctx, t.region, t.account, dlq, snsPrincipal, t.arn, d.body, d.attrs, d.completer); dlqErr != nil {
 		s.log.Warn("sns delivery dropped", "topic", t.arn, "subscription", d.sub.arn, "messageId", d.msgID,
 			"reason", err.Error(), "deadLetterQueueError", dlqErr.Error())
 		return

@@ -134,7 +134,7 @@ func (s *Service) receive(call *service.Call, q *queue, maxN int, visibility, wa
 	deadline := time.Now().Add(wait)
 	for {
 		now := s.now()
-		res := q.take(now, maxN, visibility, sel)
+		res := q.take(now, maxN, visibility, sel, s.completeBody)
 		if res.gone {
 			return nil, errQueueDoesNotExist()
 		}
@@ -197,7 +197,7 @@ type takeResult struct {
 // updating their receive state in memory and returning the store writes
 // that make it durable. Messages past their retention period are dropped
 // and messages past the redrive policy's maxReceiveCount taken out.
-func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel selection) takeResult {
+func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel selection, complete func(*queue, *message) (*store.Op, error)) takeResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var res takeResult
@@ -229,6 +229,15 @@ func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel sele
 			res.moved = append(res.moved, m)
 			res.target = rp.target
 			continue
+		}
+		op, err := complete(q, m)
+		if err != nil {
+			heap.Push(&q.ready, m) // as it was
+			res.err = err
+			break
+		}
+		if op != nil {
+			res.ops = append(res.ops, *op)
 		}
 		m.receiveCount++
 		if m.firstReceive.IsZero() {

@@ -12,6 +12,9 @@ import (
 
 // Store layout (values are JSON):
 //
+// A message record is written once at send, and once more if its body is
+// completed at its first receive (SetBodyCompleter).
+//
 //	sqs.queues                     REGION/ACCOUNT/NAME -> queueRecord
 //	sqs.deleted                    REGION/ACCOUNT/NAME -> deletion time (for QueueDeletedRecently)
 //	sqs.msgs/REGION/ACCOUNT/NAME/ID   SEQ -> messageRecord (immutable: written once at send)
@@ -52,6 +55,7 @@ type messageRecord struct {
 	SenderID   string                              `json:"senderId"`
 	Trace      string                              `json:"trace,omitempty"`
 	DLQSource  string                              `json:"dlqSource,omitempty"`
+	Completer  string                              `json:"completer,omitempty"`
 }
 
 type stateRecord struct {
@@ -101,7 +105,7 @@ func (q *queue) putMessage(m *message) store.Op {
 	return store.Put(q.msgBucket, seqKey(m.seq), mustJSON(messageRecord{
 		ID: m.id, Seq: m.seq, Body: m.body, Attributes: m.attrs,
 		SentAt: nanos(m.sentAt), VisibleAt: nanos(m.visibleAt),
-		SenderID: m.senderID, Trace: m.trace, DLQSource: m.dlqSource,
+		SenderID: m.senderID, Trace: m.trace, DLQSource: m.dlqSource, Completer: m.completer,
 	}))
 }
 

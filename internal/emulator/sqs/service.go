@@ -53,6 +53,9 @@ type Service struct {
 	queues  map[queueKey]*queue
 	deleted map[queueKey]time.Time
 
+	completersMu sync.RWMutex
+	completers   map[string]func(body string) (string, error) // SetBodyCompleter
+
 	// done is closed by Close: long polls return at once, so a graceful
 	// HTTP shutdown is not held up for up to 20 seconds.
 	done      chan struct{}

@@ -107,6 +107,7 @@ func decodeStored(v, state []byte) (*message, error) {
 		md5Body: md5Hex(rec.Body), md5Attrs: md5OfAttributes(rec.Attributes),
 		sentAt: fromNanos(rec.SentAt), visibleAt: fromNanos(rec.VisibleAt),
 		senderID: rec.SenderID, trace: rec.Trace, dlqSource: rec.DLQSource, index: -1,
+		completer: rec.Completer,
 	}
 	if state != nil {
 		var sr stateRecord
