@@ -32,12 +32,12 @@ func (s *Service) writeEvents(g *group, st *stream, evs []event) error {
 	ops := make([]store.Op, len(evs), len(evs)+1)
 	for i := range evs {
 		evs[i].seq = s.seq.Add(1)
-		ops[i] = store.Put(g.bucket(), eventKey(st.rec.Name, evs[i].ts, evs[i].seq), encodeEvent(st.rec.Name, evs[i]))
+		ops[i] = store.Put(g.bucket(), eventKey(st.name, evs[i].ts, evs[i].seq), encodeEvent(st.name, evs[i]))
 	}
 	rec := st.rec
 	rec.add(evs)
 	ops = append(ops, s.putStream(g, rec))
-	if err := s.persist("write log events to "+st.rec.Name, ops...); err != nil {
+	if err := s.persist("write log events to "+st.name, ops...); err != nil {
 		return err
 	}
 	st.rec = rec
@@ -269,7 +269,7 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 			start = tokenPos
 		}
 		empty = &start
-		err = s.scanEvents(g, st.rec.Name, &start, true, func(e event) bool {
+		err = s.scanEvents(g, st.name, &start, true, func(e event) bool {
 			if !before(e, hi) || len(page) == limit || !fits(e) {
 				return false
 			}
@@ -285,7 +285,7 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 			end = &lo
 		}
 		empty = end
-		err = s.scanEvents(g, st.rec.Name, end, false, func(e event) bool {
+		err = s.scanEvents(g, st.name, end, false, func(e event) bool {
 			if e.pos().less(lo) || len(page) == limit || !fits(e) {
 				return false
 			}
@@ -295,7 +295,7 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 		slices.Reverse(page)
 	}
 	if err != nil {
-		return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.rec.Name, err))
+		return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
 	}
 	out := getLogEventsOutput{Events: make([]outputEvent, 0, len(page))}
 	for _, e := range page {
@@ -314,14 +314,14 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 		var next event
 		found := false
 		if empty != nil {
-			if next, found, err = s.firstAtOrAfter(g, st.rec.Name, *empty); err != nil {
-				return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.rec.Name, err))
+			if next, found, err = s.firstAtOrAfter(g, st.name, *empty); err != nil {
+				return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
 			}
 		}
 		if found {
 			fwd, bwd = "f/"+next.pos().digits(), "b/"+next.pos().digits()
-		} else if last, ok, err := s.lastEvent(g, st.rec.Name); err != nil {
-			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.rec.Name, err))
+		} else if last, ok, err := s.lastEvent(g, st.name); err != nil {
+			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
 		} else if ok {
 			end := last.pos().next()
 			fwd, bwd = "f/"+end.digits(), "b/"+end.digits()
@@ -465,12 +465,12 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 	for _, st := range streams {
 		st.mu.RLock()
 		n := 0
-		err := s.scanEvents(g, st.rec.Name, &from, true, func(e event) bool {
+		err := s.scanEvents(g, st.name, &from, true, func(e event) bool {
 			if n > limit || (in.EndTime != nil && e.ts > *in.EndTime) {
 				return false
 			}
 			if match(e.msg) {
-				found = append(found, filteredEvent{LogStreamName: st.rec.Name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest, EventId: e.pos().digits()})
+				found = append(found, filteredEvent{LogStreamName: st.name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest, EventId: e.pos().digits()})
 				positions = append(positions, e.pos())
 				n++
 			}
@@ -478,9 +478,9 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 		})
 		st.mu.RUnlock()
 		if err != nil {
-			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.rec.Name, err))
+			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
 		}
-		out.SearchedLogStreams = append(out.SearchedLogStreams, searchedStream{LogStreamName: st.rec.Name, SearchedCompletely: true})
+		out.SearchedLogStreams = append(out.SearchedLogStreams, searchedStream{LogStreamName: st.name, SearchedCompletely: true})
 	}
 	idx := make([]int, len(found))
 	for i := range idx {

@@ -106,8 +106,9 @@ type streamRecord struct {
 // eventKey, in position order. mu orders changes to the events with the
 // record that describes them.
 type stream struct {
-	mu  sync.RWMutex
-	rec streamRecord
+	name string // rec.Name, read without the lock
+	mu   sync.RWMutex
+	rec  streamRecord
 }
 
 // event is one log event. seq is unique across the service and orders

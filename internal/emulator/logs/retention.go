@@ -78,7 +78,7 @@ func (s *Service) expireGroup(g *group, now int64) (int, error) {
 		n, err := s.expireStream(g, st, cutoff)
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("delete expired events of %s/%s: %w", g.name, st.rec.Name, err)
+			return total, fmt.Errorf("delete expired events of %s/%s: %w", g.name, st.name, err)
 		}
 	}
 	return total, nil

@@ -133,7 +133,7 @@ func (s *Service) load() error {
 				loadErr = fmt.Errorf("log stream in %s: %w", r.Name, err)
 				return false
 			}
-			g.streams[sr.Name] = &stream{rec: sr}
+			g.streams[sr.Name] = &stream{name: sr.Name, rec: sr}
 			return true
 		})
 		if err == nil {
@@ -145,7 +145,7 @@ func (s *Service) load() error {
 		for _, st := range g.streams {
 			if !st.rec.Stats { // written before records kept statistics
 				if err := s.countEvents(g, &st.rec); err != nil {
-					return fmt.Errorf("count events of log stream %s in %s: %w", st.rec.Name, r.Name, err)
+					return fmt.Errorf("count events of log stream %s in %s: %w", st.name, r.Name, err)
 				}
 				cleanup = append(cleanup, s.putStream(g, st.rec))
 			}

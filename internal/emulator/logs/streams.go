@@ -38,7 +38,7 @@ func (s *Service) createStream(g *group, name string, now time.Time) (*stream, e
 	if g.streams[name] != nil {
 		return nil, service.Errorf(400, "ResourceAlreadyExistsException", "The specified log stream already exists")
 	}
-	st := &stream{rec: streamRecord{Name: name, Created: millis(now), Stats: true}}
+	st := &stream{name: name, rec: streamRecord{Name: name, Created: millis(now), Stats: true}}
 	if err := s.persist("create log stream "+name, s.putStream(g, st.rec)); err != nil {
 		return nil, err
 	}
@@ -171,9 +171,9 @@ func (st *stream) describe(g *group) logStreamOut {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	o := logStreamOut{
-		LogStreamName: st.rec.Name, CreationTime: st.rec.Created,
+		LogStreamName: st.name, CreationTime: st.rec.Created,
 		UploadSequenceToken: sequenceToken(st.rec.LastSeq), StoredBytes: st.rec.StoredBytes,
-		Arn: g.arn() + ":log-stream:" + st.rec.Name,
+		Arn: g.arn() + ":log-stream:" + st.name,
 	}
 	if st.rec.Events > 0 {
 		first, last, ingest := st.rec.FirstTS, st.rec.LastTS, st.rec.LastIngest
