@@ -40,8 +40,8 @@ empty=$tmp/empty
 export NO_COLOR=1
 echo "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); count $count, rounds $rounds" >&2
 
-"$orders" --local --data-dir "$data" up >/dev/null
-"$orders" --local --data-dir "$empty" up >/dev/null
+"$orders" --local --data-dir "$data" up >/dev/null 2>&1
+"$orders" --local --data-dir "$empty" up >/dev/null 2>&1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$orders" local serve --data-dir "$data" --addr "127.0.0.1:$port" >"$tmp/serve.log" 2>&1 &
 serve_pid=$!
