@@ -109,6 +109,7 @@ type Emulator struct {
 	endpoint  string
 	servers   []*http.Server
 	listeners []*limitListener
+	spare     spareConns
 	closed    bool
 
 	// instance tells this process's emulator from any other that serves
@@ -179,7 +180,7 @@ func (e *Emulator) start() error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if e.logs, logsErr = logs.New(st, logs.Options{Now: e.opts.Now, Realism: e.opts.Realism}); logsErr != nil {
+		if e.logs, logsErr = logs.New(st, logs.Options{Now: e.opts.Now, Realism: e.opts.Realism, Logger: log}); logsErr != nil {
 			logsErr = fmt.Errorf("start logs: %w", logsErr)
 		}
 	}()
@@ -336,6 +337,7 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 		// No server-wide ReadTimeout or WriteTimeout: withDeadlines sets
 		// them per request, since a 70 MB upload, a 20 s long poll and a
 		// 15-minute Invoke need different ones.
+		ConnState:         e.spare.track,
 	}
 	e.mu.Lock()
 	e.listeners = append(e.listeners, ll)
@@ -379,6 +381,9 @@ func (e *Emulator) Shutdown(ctx context.Context) error {
 		e.lambda.StopEvents() // before the endpoint goes, so no event attempt fails for want of it
 	}
 	var errs []error
+	stopCutting := make(chan struct{})
+	go e.spare.cutUntil(stopCutting)
+	defer close(stopCutting)
 	for _, s := range servers {
 		if err := s.Shutdown(ctx); err != nil {
 			// Past the grace period (or for connections a client opened
@@ -412,6 +417,11 @@ func (e *Emulator) closeServices() error {
 	if e.sqs != nil {
 		if err := e.sqs.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("stop sqs: %w", err))
+		}
+	}
+	if e.logs != nil {
+		if err := e.logs.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("stop logs: %w", err))
 		}
 	}
 	return errors.Join(errs...)

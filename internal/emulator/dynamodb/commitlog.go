@@ -29,6 +29,10 @@ type commitLog struct {
 	pending  []store.Op
 	flushing bool
 	err      error // sticky: after a failed write the table answers 500s
+
+	// onDurable, if set, is told each time everything up to a sequence
+	// number is in the store (under mu).
+	onDurable func(upto uint64)
 }
 
 func newCommitLog(st *store.Store) *commitLog {
@@ -90,6 +94,9 @@ func (c *commitLog) wait(seq uint64) error {
 			c.err = fmt.Errorf("write table changes to the store: %w", err)
 		} else {
 			c.durable.Store(upto)
+			if c.onDurable != nil {
+				c.onDurable(upto)
+			}
 		}
 		c.cond.Broadcast()
 	}

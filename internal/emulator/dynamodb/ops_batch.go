@@ -141,14 +141,22 @@ func (s *Service) batchWriteItem(call *service.Call, body []byte) (any, error) {
 		}
 		ops := make([]store.Op, 0, len(plans[i]))
 		for _, w := range plans[i] {
-			old := t.items[w.key]
+			old, err := t.item(w.key)
+			if err != nil {
+				if len(ops) > 0 { // what this table already changed is written
+					seq := t.log.append(ops...)
+					t.mu.Unlock()
+					_ = t.log.wait(seq)
+				} else {
+					t.mu.Unlock()
+				}
+				return nil, errStore("batch write", err)
+			}
 			units[i] += writeUnits(itemSize(old), itemSize(w.item))
 			if w.item != nil {
-				t.putLocked(w.key, w.item)
-				ops = append(ops, store.Put(t.bucket, w.key, w.data))
+				ops = append(ops, t.putLocked(w.key, old, w.item, w.data)...)
 			} else if old != nil {
-				t.deleteLocked(w.key)
-				ops = append(ops, store.Del(t.bucket, w.key))
+				ops = append(ops, t.deleteLocked(w.key, old)...)
 			}
 		}
 		if len(ops) > 0 {
@@ -260,14 +268,23 @@ func (s *Service) batchGetItem(call *service.Call, body []byte) (any, error) {
 			t.mu.RUnlock()
 			return nil, errResourceNotFound
 		}
+		var readErr error
 		for _, k := range plans[i].keys {
-			if it := t.items[k]; it != nil {
+			it, err := t.item(k)
+			if err != nil {
+				readErr = err
+				break
+			}
+			if it != nil {
 				bytes += itemSize(it)
 				found = append(found, plans[i].proj.apply(it))
 			}
 		}
 		seq := t.log.observed()
 		t.mu.RUnlock()
+		if readErr != nil {
+			return nil, errStore("batch get", readErr)
+		}
 		if err := t.log.wait(seq); err != nil {
 			return nil, errStore("batch get", err)
 		}

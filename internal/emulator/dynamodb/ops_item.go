@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 
 	"github.com/orders-dev/orders/internal/emulator/service"
-	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
 const msgReturnValues = "Return values set to invalid value"
@@ -156,12 +155,15 @@ func (s *Service) putItem(call *service.Call, body []byte) (any, error) {
 	if err := t.beginWrite(); err != nil {
 		return nil, err
 	}
-	old := t.items[key]
+	old, err := t.item(key)
+	if err != nil {
+		t.mu.Unlock()
+		return nil, errStore("put item", err)
+	}
 	if c != nil && !c.eval(old) {
 		return nil, t.failCondition(old, in.ReturnValuesOnConditionCheckFailure)
 	}
-	t.putLocked(key, in.Item)
-	seq := t.log.append(store.Put(t.bucket, key, data))
+	seq := t.log.append(t.putLocked(key, old, in.Item, data)...)
 	t.mu.Unlock()
 	if err := t.log.wait(seq); err != nil {
 		return nil, errStore("put item", err)
@@ -257,9 +259,12 @@ func (s *Service) getItem(call *service.Call, body []byte) (any, error) {
 		t.mu.RUnlock()
 		return nil, errTableNotFound(t.name)
 	}
-	it := t.items[key]
+	it, err := t.item(key)
 	seq := t.log.observed()
 	t.mu.RUnlock()
+	if err != nil {
+		return nil, errStore("get item", err)
+	}
 	if err := t.log.wait(seq); err != nil {
 		return nil, errStore("get item", err)
 	}
@@ -317,14 +322,17 @@ func (s *Service) deleteItem(call *service.Call, body []byte) (any, error) {
 	if err := t.beginWrite(); err != nil {
 		return nil, err
 	}
-	old := t.items[key]
+	old, err := t.item(key)
+	if err != nil {
+		t.mu.Unlock()
+		return nil, errStore("delete item", err)
+	}
 	if c != nil && !c.eval(old) {
 		return nil, t.failCondition(old, in.ReturnValuesOnConditionCheckFailure)
 	}
 	var seq uint64
 	if old != nil {
-		t.deleteLocked(key)
-		seq = t.log.append(store.Del(t.bucket, key))
+		seq = t.log.append(t.deleteLocked(key, old)...)
 	} else {
 		seq = t.log.observed() // nothing to delete; still answer only durable state
 	}
@@ -404,7 +412,11 @@ func (s *Service) updateItem(call *service.Call, body []byte) (any, error) {
 	if err := t.beginWrite(); err != nil {
 		return nil, err
 	}
-	old := t.items[key]
+	old, err := t.item(key)
+	if err != nil {
+		t.mu.Unlock()
+		return nil, errStore("update item", err)
+	}
 	if c != nil && !c.eval(old) {
 		return nil, t.failCondition(old, in.ReturnValuesOnConditionCheckFailure)
 	}
@@ -426,8 +438,7 @@ func (s *Service) updateItem(call *service.Call, body []byte) (any, error) {
 		return nil, service.Validation(msgUpdateTooBig)
 	}
 	data, _ := updated.MarshalJSON()
-	t.putLocked(key, updated)
-	seq := t.log.append(store.Put(t.bucket, key, data))
+	seq := t.log.append(t.putLocked(key, old, updated, data)...)
 	t.mu.Unlock()
 	if err := t.log.wait(seq); err != nil {
 		return nil, errStore("update item", err)

@@ -227,8 +227,7 @@ func (p *readPlan) run(capacityMode string, consistent bool) (any, error) {
 	items := []Item{}
 	var last Item
 	count, scanned, bytes := 0, 0, 0
-	visit := func(k string) bool {
-		it := t.items[k]
+	visit := func(_ string, it Item) bool {
 		if p.segment != nil && !p.segment(it) {
 			return true
 		}
@@ -247,6 +246,7 @@ func (p *readPlan) run(capacityMode string, consistent bool) (any, error) {
 		return true
 	}
 	lo, hi := p.bounds.lo, p.bounds.hi
+	var err error
 	t.mu.RLock()
 	if t.deleted {
 		t.mu.RUnlock()
@@ -257,18 +257,21 @@ func (p *readPlan) run(capacityMode string, consistent bool) (any, error) {
 			lo = keyAfter(p.startKey)
 		}
 		if hi == "" || lo < hi {
-			t.index.ascend(lo, hi, visit)
+			err = t.scan(lo, hi, true, visit)
 		}
 	} else {
 		if p.startKey != "" && (hi == "" || p.startKey < hi) {
 			hi = p.startKey
 		}
 		if hi == "" || lo < hi {
-			t.index.descend(lo, hi, visit)
+			err = t.scan(lo, hi, false, visit)
 		}
 	}
 	seq := t.log.observed()
 	t.mu.RUnlock()
+	if err != nil {
+		return nil, errStore("read "+t.name, err)
+	}
 	if err := t.log.wait(seq); err != nil {
 		return nil, errStore("read "+t.name, err)
 	}

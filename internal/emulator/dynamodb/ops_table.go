@@ -300,7 +300,7 @@ func (s *Service) deleteTable(call *service.Call, body []byte) (any, error) {
 	}
 	t.deleted = true
 	desc := t.describeLocked("DELETING")
-	seq := t.log.append(store.Del(tablesBucket, t.key), store.DropBucket(t.bucket))
+	seq := t.log.append(store.Del(tablesBucket, t.key), store.Del(statsBucket, t.key), store.DropBucket(t.bucket))
 	t.mu.Unlock()
 	delete(s.tables, t.key)
 	s.deleting[t.key] = t

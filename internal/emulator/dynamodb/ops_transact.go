@@ -357,7 +357,11 @@ func (s *Service) transactWriteItems(call *service.Call, body []byte) (any, erro
 	olds := make([]Item, len(plan))
 	cancelled := false
 	for i, p := range plan {
-		old := p.t.items[p.key]
+		old, err := p.t.item(p.key)
+		if err != nil {
+			unlock()
+			return nil, errStore("transact write", err)
+		}
 		olds[i] = old
 		reasons[i] = cancellationReason{Code: "None"}
 		if p.cond != nil && !p.cond.eval(old) {
@@ -393,32 +397,42 @@ func (s *Service) transactWriteItems(call *service.Call, body []byte) (any, erro
 		return nil, errTransactionCanceled(reasons)
 	}
 	// One store write holds every change, so a crash keeps all or none.
+	// It goes to the store directly, not through the tables' commit logs:
+	// lockTables drained those, and the locks keep them empty until the
+	// write is durable, so nothing older can land after it.
 	var ops []store.Op
+	units := map[string]float64{}
 	for i, p := range plan {
 		switch {
 		case p.kind == "Put" || p.kind == "Update":
 			data, _ := results[i].MarshalJSON()
-			ops = append(ops, store.Put(p.t.bucket, p.key, data))
-		case p.kind == "Delete" && olds[i] != nil:
-			ops = append(ops, store.Del(p.t.bucket, p.key))
-		}
-	}
-	if len(ops) > 0 {
-		if err := s.st.Write(ops...); err != nil {
-			unlock()
-			return nil, errStore("transact write", err)
-		}
-	}
-	units := map[string]float64{}
-	for i, p := range plan {
-		switch p.kind {
-		case "Put", "Update":
-			p.t.putLocked(p.key, results[i])
-		case "Delete":
-			p.t.deleteLocked(p.key)
+			ops = append(ops, p.t.putLocked(p.key, olds[i], results[i], data)...)
+		case p.kind == "Delete":
+			ops = append(ops, p.t.deleteLocked(p.key, olds[i])...)
 		}
 		// Transactional writes cost two units per KB.
 		units[p.t.name] += 2 * writeUnits(itemSize(olds[i]), itemSize(results[i]))
+	}
+	var werr error
+	if len(ops) > 0 {
+		werr = s.st.Write(ops...)
+	}
+	for i := len(plan) - 1; i >= 0; i-- {
+		p := plan[i]
+		if werr != nil && p.kind != "ConditionCheck" {
+			// Put back what the store still holds (counts included).
+			switch {
+			case olds[i] == nil && results[i] != nil:
+				p.t.deleteLocked(p.key, results[i])
+			case olds[i] != nil:
+				p.t.putLocked(p.key, results[i], olds[i], nil)
+			}
+		}
+		p.t.clearDirty(p.key) // the store holds it now (or still)
+	}
+	if werr != nil {
+		unlock()
+		return nil, errStore("transact write", werr)
 	}
 	unlock()
 	if token != "" {
@@ -492,7 +506,11 @@ func (s *Service) transactGetItems(call *service.Call, body []byte) (any, error)
 	responses := make([]map[string]any, len(plan))
 	units := map[string]float64{}
 	for i, p := range plan {
-		it := p.t.items[p.key]
+		it, err := p.t.item(p.key)
+		if err != nil {
+			unlock()
+			return nil, errStore("transact get", err)
+		}
 		responses[i] = map[string]any{}
 		if it != nil {
 			responses[i]["Item"] = p.proj.apply(it)

@@ -8,9 +8,8 @@ import (
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
-// load rebuilds every table and its items from the store. Item buckets are
-// walked in key order, which is the index order, so the index is built by
-// appending.
+// load rebuilds every table from the store: its metadata and statistics,
+// not its items, which are read when needed.
 func (s *Service) load() error {
 	var metas []tableMeta
 	err := s.st.ForEach(tablesBucket, func(k, v []byte) error {
@@ -25,21 +24,15 @@ func (s *Service) load() error {
 		return fmt.Errorf("load dynamodb tables: %w", err)
 	}
 	live := map[string]bool{}
+	var counted []store.Op
 	for _, m := range metas {
 		t := newTable(m, s.st)
-		err := s.st.ForEach(t.bucket, func(k, v []byte) error {
-			var it Item
-			if err := json.Unmarshal(v, &it); err != nil {
-				return fmt.Errorf("decode item: %w", err)
-			}
-			key := string(k)
-			t.items[key] = it
-			t.index.appendSorted(key)
-			t.bytes += int64(itemSize(it))
-			return nil
-		})
+		op, write, err := t.loadStats()
 		if err != nil {
-			return fmt.Errorf("load items of table %s in %s: %w", m.Name, m.Region, err)
+			return fmt.Errorf("load table %s in %s: %w", m.Name, m.Region, err)
+		}
+		if write {
+			counted = append(counted, op)
 		}
 		s.tables[t.key] = t
 		live[t.bucket] = true
@@ -57,6 +50,9 @@ func (s *Service) load() error {
 			s.opts.Logger.Warn("dropping items of a table that no longer exists", "bucket", b)
 			drops = append(drops, store.DropBucket(b))
 		}
+	}
+	if err := s.st.Write(counted...); err != nil {
+		return fmt.Errorf("record dynamodb table statistics: %w", err)
 	}
 	if err := s.st.Write(drops...); err != nil {
 		return fmt.Errorf("drop orphaned dynamodb item buckets: %w", err)

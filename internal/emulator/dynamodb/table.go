@@ -10,8 +10,14 @@ import (
 )
 
 // Store layout: table metadata in one bucket keyed region/name, each
-// table's items in their own bucket keyed by the encoded primary key.
-const tablesBucket = "dynamodb.tables"
+// table's items in their own bucket keyed by the encoded primary key (an
+// order-preserving encoding, so bbolt's key order is the table's), and each
+// table's item count and size in statsBucket, written with every change,
+// so opening a table reads neither its items nor their index.
+const (
+	tablesBucket = "dynamodb.tables"
+	statsBucket  = "dynamodb.stats"
+)
 
 func itemsBucket(region, name string) string { return "dynamodb.items/" + region + "/" + name }
 
@@ -68,13 +74,22 @@ type table struct {
 	hash   keyAttr
 	rng    keyAttr // rng.name == "" when the table has no sort key
 
+	st *store.Store
+
+	// mu guards meta, the statistics and deleted, and orders item changes:
+	// an item is read and changed under it, in the store (and dirty).
 	mu      sync.RWMutex
 	meta    tableMeta
-	items   map[string]Item
-	index   keyIndex
-	bytes   int64
+	count   int64 // items
+	bytes   int64 // their size
 	deleted bool
 	times   tableTimes // realism: CREATING, stale tags
+
+	// dirty holds the items changed in memory whose store write is queued
+	// in the commit log and not yet acknowledged; reads look here first.
+	// Entries go once their sequence number is durable.
+	dirtyMu sync.Mutex
+	dirty   map[string]dirtyItem
 
 	log *commitLog
 	// createdSeq is the log entry that created the table (0 when it was
@@ -88,9 +103,11 @@ func newTable(meta tableMeta, st *store.Store) *table {
 		key:    tableKey(meta.Region, meta.Name),
 		bucket: itemsBucket(meta.Region, meta.Name),
 		meta:   meta,
-		items:  map[string]Item{},
+		st:     st,
+		dirty:  map[string]dirtyItem{},
 		log:    newCommitLog(st),
 	}
+	t.log.onDurable = t.forgetDirty
 	types := map[string]Kind{}
 	for _, d := range meta.AttributeDefinitions {
 		types[d.AttributeName] = kindByName(d.AttributeType)
@@ -192,24 +209,29 @@ func (t *table) keyOf(it Item) Item {
 	return k
 }
 
-// putLocked stores it at key in memory; the caller holds t.mu.
-func (t *table) putLocked(key string, it Item) {
-	if old, ok := t.items[key]; ok {
-		t.bytes -= int64(itemSize(old))
+// putLocked records it (replacing old) at key and returns the store ops
+// for the commit log; the caller holds t.mu and appends them next.
+func (t *table) putLocked(key string, old, it Item, data []byte) []store.Op {
+	if old == nil {
+		t.count++
 	} else {
-		t.index.insert(key)
+		t.bytes -= int64(itemSize(old))
 	}
-	t.items[key] = it
 	t.bytes += int64(itemSize(it))
+	t.markDirty(key, it)
+	return []store.Op{store.Put(t.bucket, key, data), t.statsOp()}
 }
 
-// deleteLocked removes key from memory; the caller holds t.mu.
-func (t *table) deleteLocked(key string) {
-	if old, ok := t.items[key]; ok {
-		t.bytes -= int64(itemSize(old))
-		delete(t.items, key)
-		t.index.remove(key)
+// deleteLocked removes old at key and returns the store ops for the commit
+// log; the caller holds t.mu and appends them next.
+func (t *table) deleteLocked(key string, old Item) []store.Op {
+	if old == nil {
+		return nil
 	}
+	t.count--
+	t.bytes -= int64(itemSize(old))
+	t.markDirty(key, nil)
+	return []store.Op{store.Del(t.bucket, key), t.statsOp()}
 }
 
 // epochSeconds encodes a time as DynamoDB's JSON timestamps: seconds since
@@ -297,7 +319,7 @@ func (t *table) describeLocked(status string) tableDescription {
 			WriteCapacityUnits:     m.WriteCapacity,
 		},
 		TableSizeBytes:            t.bytes,
-		ItemCount:                 int64(len(t.items)),
+		ItemCount:                 t.count,
 		TableArn:                  m.ARN,
 		TableId:                   m.TableID,
 		DeletionProtectionEnabled: m.DeletionProtection,

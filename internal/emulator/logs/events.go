@@ -2,6 +2,8 @@ package logs
 
 import (
 	"encoding/base64"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,23 +30,27 @@ const (
 func (s *Service) writeEvents(g *group, st *stream, evs []event) error {
 	// CloudWatch Logs makes events searchable a few seconds after it
 	// accepts them (realism.LogsVisibleMin).
+	var visible int64
 	if after := s.realism.Between(realism.LogsVisibleMin, realism.LogsVisibleMax); after > 0 {
-		visible := millis(s.now().Add(after))
-		for i := range evs {
-			evs[i].visible = visible
-		}
+		visible = millis(s.now().Add(after))
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	ops := make([]store.Op, len(evs))
+	ops := make([]store.Op, len(evs), len(evs)+1)
 	for i := range evs {
 		evs[i].seq = s.seq.Add(1)
-		ops[i] = store.Put(g.bucket(), eventKey(st.rec.Name, evs[i].ts, evs[i].seq), encodeEvent(st.rec.Name, evs[i]))
+		ops[i] = store.Put(g.bucket(), eventKey(st.name, evs[i].ts, evs[i].seq), encodeEvent(st.name, evs[i]))
 	}
-	if err := s.persist("write log events to "+st.rec.Name, ops...); err != nil {
+	rec := st.rec
+	rec.add(evs)
+	ops = append(ops, s.putStream(g, rec))
+	if err := s.persist("write log events to "+st.name, ops...); err != nil {
 		return err
 	}
-	st.insert(evs)
+	st.rec = rec
+	if visible > 0 {
+		st.hide(evs, visible, millis(s.now()))
+	}
 	return nil
 }
 
@@ -126,7 +132,7 @@ func (s *Service) putLogEvents(call *service.Call, body []byte) (any, error) {
 		}
 	}
 	st.mu.RLock()
-	out := putLogEventsOutput{NextSequenceToken: sequenceToken(st.lastSeq)}
+	out := putLogEventsOutput{NextSequenceToken: sequenceToken(st.rec.LastSeq)}
 	st.mu.RUnlock()
 	if rejected != (rejectedInfo{}) {
 		out.RejectedLogEventsInfo = &rejected
@@ -248,85 +254,99 @@ func (s *Service) getLogEvents(call *service.Call, body []byte) (any, error) {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	// The window of events in [startTime, endTime) and not expired.
-	lo, hi := st.search(pos{ts: max(cutoff, valueOr(in.StartTime, -1<<63))}), len(st.events)
+	lo := pos{ts: max(cutoff, valueOr(in.StartTime, -1<<63))}
+	var hi *pos // nil: no end
 	if in.EndTime != nil {
-		hi = st.search(pos{ts: *in.EndTime})
-	}
-	if hi < lo {
-		hi = lo
-	}
-	// Events not yet readable end the window, so a forward token stops
-	// before them and the next poll finds them.
-	if s.realism.Delaying() {
-		now := millis(call.Now)
-		for i := lo; i < hi; i++ {
-			if st.events[i].visible > now {
-				hi = i
-				break
-			}
+		hi = &pos{ts: *in.EndTime}
+		if hi.less(lo) {
+			hi = &lo
 		}
 	}
+	before := func(e event, end *pos) bool { return end == nil || e.pos().less(*end) }
+	// Events not yet readable (realism) end the window, so a forward token
+	// stops before them and the next poll finds them.
+	if first, ok := st.firstHidden(millis(call.Now)); ok && (hi == nil || first.less(*hi)) {
+		if first.less(lo) {
+			first = lo
+		}
+		hi = &first
+	}
 	fromHead := in.StartFromHead != nil && *in.StartFromHead
-	var first, last int // the page is events[first:last]
-	switch {
-	case hasToken && forward:
-		first = max(lo, st.search(tokenPos))
-		last = capBytes(st.events, first, min(hi, first+limit), true)
-	case hasToken && !forward:
-		last = min(hi, st.search(tokenPos))
-		first = capBytes(st.events, max(lo, last-limit), last, false)
-	case fromHead:
-		first = lo
-		last = capBytes(st.events, first, min(hi, first+limit), true)
-	default:
-		last = hi
-		first = capBytes(st.events, max(lo, last-limit), last, false)
+	var page []event
+	var size int
+	// fits adds e to the page unless it would take the page past 1 MB
+	// (the page keeps at least one event).
+	fits := func(e event) bool {
+		size += len(e.msg) + eventOverhead
+		return size <= maxReadBytes || len(page) == 0
 	}
-	if last < first {
-		last = first
+	var empty *pos // where an empty page stands, for its tokens
+	if (hasToken && forward) || (!hasToken && fromHead) {
+		start := lo
+		if hasToken && lo.less(tokenPos) {
+			start = tokenPos
+		}
+		empty = &start
+		err = s.scanEvents(g, st.name, &start, true, func(e event) bool {
+			if !before(e, hi) || len(page) == limit || !fits(e) {
+				return false
+			}
+			page = append(page, e)
+			return true
+		})
+	} else {
+		end := hi
+		if hasToken && (end == nil || tokenPos.less(*end)) {
+			end = &tokenPos
+		}
+		if end != nil && end.less(lo) {
+			end = &lo
+		}
+		empty = end
+		err = s.scanEvents(g, st.name, end, false, func(e event) bool {
+			if e.pos().less(lo) || len(page) == limit || !fits(e) {
+				return false
+			}
+			page = append(page, e)
+			return true
+		})
+		slices.Reverse(page)
 	}
-	out := getLogEventsOutput{Events: make([]outputEvent, 0, last-first)}
-	for _, e := range st.events[first:last] {
+	if err != nil {
+		return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
+	}
+	out := getLogEventsOutput{Events: make([]outputEvent, 0, len(page))}
+	for _, e := range page {
 		out.Events = append(out.Events, outputEvent{Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest})
 	}
 	// Tokens: at the ends, give back what was given (or the boundary).
 	fwd, bwd := "f/"+pos{}.digits(), "b/"+pos{}.digits()
 	switch {
-	case last > first:
-		fwd = "f/" + st.events[last-1].pos().next().digits()
-		bwd = "b/" + st.events[first].pos().digits()
+	case len(page) > 0:
+		fwd = "f/" + page[len(page)-1].pos().next().digits()
+		bwd = "b/" + page[0].pos().digits()
 	case hasToken:
 		fwd, bwd = "f/"+tokenPos.digits(), "b/"+tokenPos.digits()
-	case first < len(st.events):
-		fwd, bwd = "f/"+st.events[first].pos().digits(), "b/"+st.events[first].pos().digits()
-	case len(st.events) > 0:
-		end := st.events[len(st.events)-1].pos().next()
-		fwd, bwd = "f/"+end.digits(), "b/"+end.digits()
+	default:
+		// The first event where the empty page stands, else the end.
+		var next event
+		found := false
+		if empty != nil {
+			if next, found, err = s.firstAtOrAfter(g, st.name, *empty); err != nil {
+				return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
+			}
+		}
+		if found {
+			fwd, bwd = "f/"+next.pos().digits(), "b/"+next.pos().digits()
+		} else if last, ok, err := s.lastEvent(g, st.name); err != nil {
+			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
+		} else if ok {
+			end := last.pos().next()
+			fwd, bwd = "f/"+end.digits(), "b/"+end.digits()
+		}
 	}
 	out.NextForwardToken, out.NextBackwardToken = fwd, bwd
 	return out, nil
-}
-
-// capBytes shrinks [from, to) so the page stays within GetLogEvents' 1 MB,
-// keeping the start (forward pages) or the end (backward pages).
-func capBytes(evs []event, from, to int, keepStart bool) int {
-	size := 0
-	if keepStart {
-		for i := from; i < to; i++ {
-			size += len(evs[i].msg) + eventOverhead
-			if size > maxReadBytes && i > from {
-				return i
-			}
-		}
-		return to
-	}
-	for i := to - 1; i >= from; i-- {
-		size += len(evs[i].msg) + eventOverhead
-		if size > maxReadBytes && i < to-1 {
-			return i + 1
-		}
-	}
-	return from
 }
 
 func valueOr(p *int64, def int64) int64 {
@@ -467,19 +487,22 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 	for _, st := range streams {
 		st.mu.RLock()
 		n := 0
-		for i := st.search(from); i < len(st.events) && n <= limit; i++ {
-			e := st.events[i]
-			if in.EndTime != nil && e.ts > *in.EndTime {
-				break
+		err := s.scanEvents(g, st.name, &from, true, func(e event) bool {
+			if n > limit || (in.EndTime != nil && e.ts > *in.EndTime) {
+				return false
 			}
-			if e.visible > nowMS || !match(e.msg) {
-				continue
+			if st.hidden(e, nowMS) || !match(e.msg) {
+				return true
 			}
-			found = append(found, filteredEvent{LogStreamName: st.rec.Name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest, EventId: e.pos().digits()})
+			found = append(found, filteredEvent{LogStreamName: st.name, Timestamp: e.ts, Message: e.msg, IngestionTime: e.ingest, EventId: e.pos().digits()})
 			positions = append(positions, e.pos())
 			n++
-		}
+			return true
+		})
 		st.mu.RUnlock()
+		if err != nil {
+			return nil, service.Internal(fmt.Errorf("read log stream %s: %w", st.name, err))
+		}
 	}
 	idx := make([]int, len(found))
 	for i := range idx {

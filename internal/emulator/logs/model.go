@@ -3,7 +3,6 @@ package logs
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,27 +79,73 @@ func (g *group) storedBytes() int64 {
 	var n int64
 	for _, st := range g.streams {
 		st.mu.RLock()
-		n += st.storedBytes
+		n += st.rec.StoredBytes
 		st.mu.RUnlock()
 	}
 	return n
 }
 
-// streamRecord is a log stream as stored in its group's bucket.
+// streamRecord is a log stream as stored in its group's bucket, with the
+// statistics of its events, rewritten with every change to them so that
+// opening the service reads no events (Stats is false in a record written
+// before they were kept: its events are counted once at open).
 type streamRecord struct {
 	Name    string
 	Created int64
+
+	Stats       bool   `json:",omitempty"`
+	Events      int64  `json:",omitempty"`
+	StoredBytes int64  `json:",omitempty"`
+	FirstTS     int64  `json:",omitempty"` // of the earliest event, when Events > 0
+	LastTS      int64  `json:",omitempty"` // of the latest
+	LastIngest  int64  `json:",omitempty"`
+	LastSeq     uint64 `json:",omitempty"`
 }
 
-// stream holds its events sorted by position.
+// stream is a log stream's record; its events are in the store, under
+// eventKey, in position order. mu orders changes to the events with the
+// record that describes them.
 type stream struct {
-	rec streamRecord
+	name string // rec.Name, read without the lock
+	mu   sync.RWMutex
+	rec  streamRecord
+	// unseen holds, under the realism profile, the events written in the
+	// last few seconds that reads may not return yet, with the time (ms)
+	// they become readable. Kept in memory only: after a restart every
+	// event is readable.
+	unseen map[pos]int64
+}
 
-	mu            sync.RWMutex
-	events        []event
-	lastIngestion int64
-	storedBytes   int64
-	lastSeq       uint64
+// hide records that evs become readable at visible (ms), forgetting the
+// events that are readable by now (ms). mu is held for writing.
+func (st *stream) hide(evs []event, visible, now int64) {
+	if st.unseen == nil {
+		st.unseen = map[pos]int64{}
+	}
+	for p, v := range st.unseen {
+		if v <= now {
+			delete(st.unseen, p)
+		}
+	}
+	for _, e := range evs {
+		st.unseen[e.pos()] = visible
+	}
+}
+
+// hidden reports whether e is not readable yet at now (ms). mu is held.
+func (st *stream) hidden(e event, now int64) bool { return st.unseen[e.pos()] > now }
+
+// firstHidden is the earliest position not readable yet at now (ms). mu is
+// held.
+func (st *stream) firstHidden(now int64) (pos, bool) {
+	var first pos
+	found := false
+	for p, v := range st.unseen {
+		if v > now && (!found || p.less(first)) {
+			first, found = p, true
+		}
+	}
+	return first, found
 }
 
 // event is one log event. seq is unique across the service and orders
@@ -110,9 +155,6 @@ type event struct {
 	seq    uint64
 	ingest int64
 	msg    string
-	// visible is when (ms) reads start returning the event (realism; 0: at
-	// once). Not stored: after a restart every event is readable.
-	visible int64
 }
 
 // eventRecord is an event as stored.
@@ -127,6 +169,14 @@ type eventRecord struct {
 // eventKey orders a group's events by stream, then time, then arrival.
 func eventKey(streamName string, ts int64, seq uint64) string {
 	return fmt.Sprintf("e\x00%s\x00%016x%016x", streamName, uint64(ts)^(1<<63), seq)
+}
+
+// posKey is where position p is in the stream's events; streamEvents are
+// the bounds of all of them.
+func posKey(streamName string, p pos) []byte { return []byte(eventKey(streamName, p.ts, p.seq)) }
+
+func streamEvents(streamName string) (from, to []byte) {
+	return []byte("e\x00" + streamName + "\x00"), []byte("e\x00" + streamName + "\x01")
 }
 
 func streamKey(name string) string { return "s\x00" + name }
@@ -172,32 +222,21 @@ func parseDigits(s string) (pos, bool) {
 	return pos{int64(ts ^ (1 << 63)), seq}, true
 }
 
-// search returns the index of the first event at or after p.
-func (st *stream) search(p pos) int {
-	return sort.Search(len(st.events), func(i int) bool { return !st.events[i].pos().less(p) })
-}
-
-// insert adds events (each with a fresh seq) keeping the order; events
-// usually arrive after all earlier ones, so the common case appends.
-func (st *stream) insert(evs []event) {
+// add accounts for events just written to the stream.
+func (r *streamRecord) add(evs []event) {
 	for _, e := range evs {
-		n := len(st.events)
-		if n == 0 || !e.pos().less(st.events[n-1].pos()) {
-			st.events = append(st.events, e)
-		} else {
-			i := st.search(e.pos())
-			st.events = append(st.events, event{})
-			copy(st.events[i+1:], st.events[i:])
-			st.events[i] = e
+		if r.Events == 0 || e.ts < r.FirstTS {
+			r.FirstTS = e.ts
 		}
-		st.storedBytes += int64(len(e.msg))
-		if e.ingest > st.lastIngestion {
-			st.lastIngestion = e.ingest
+		if r.Events == 0 || e.ts > r.LastTS {
+			r.LastTS = e.ts
 		}
-		if e.seq > st.lastSeq {
-			st.lastSeq = e.seq
-		}
+		r.Events++
+		r.StoredBytes += int64(len(e.msg))
+		r.LastIngest = max(r.LastIngest, e.ingest)
+		r.LastSeq = max(r.LastSeq, e.seq)
 	}
+	r.Stats = true
 }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }

@@ -9,8 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,15 +36,25 @@ type Options struct {
 	Now func() time.Time
 	// Realism is the realism profile: AWS's documented delays (nil: none).
 	Realism *realism.Profile
+	// ExpireEvery is how often events past their group's retention are
+	// deleted; 0 means every minute, negative never (tests that drive
+	// expiry themselves).
+	ExpireEvery time.Duration
+	// Logger reports failed expiry sweeps; default discards.
+	Logger *slog.Logger
 }
 
 // Service is the CloudWatch Logs emulator. It is safe for concurrent use.
 type Service struct {
 	st  *store.Store
 	now func() time.Time
+	log *slog.Logger
 	seq atomic.Uint64 // last event sequence number handed out
 	// realism delays the moment written events become readable.
 	realism *realism.Profile
+
+	done      chan struct{} // closed by Close: stops the expiry sweeper
+	closeOnce sync.Once
 
 	mu     sync.RWMutex
 	groups map[string]*group // groupKey(region, account, name)
@@ -74,20 +84,37 @@ var handlers = map[string]handler{
 	"ListTagsLogGroup":      (*Service).listTagsLogGroup,
 }
 
-// New loads every group, stream and event from st. Events past their
-// group's retention are dropped from the store on the way.
+// New loads every group and stream from st (not their events, which are
+// read when asked for). Events past their group's retention are deleted.
 func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{st: st, now: opts.Now, groups: map[string]*group{}, realism: opts.Realism}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{st: st, now: opts.Now, log: opts.Logger, groups: map[string]*group{}, done: make(chan struct{}), realism: opts.Realism}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("load logs state: %w", err)
+	}
+	if opts.ExpireEvery == 0 {
+		opts.ExpireEvery = defaultExpireEvery
+	}
+	if opts.ExpireEvery > 0 {
+		go s.sweep(opts.ExpireEvery)
 	}
 	return s, nil
 }
 
+// Close stops the expiry sweeper; operations keep working until the store
+// is closed.
+func (s *Service) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
+	return nil
+}
+
 func (s *Service) load() error {
+	var loadErr error
 	var recs []groupRecord
 	if err := s.st.ForEach(bucketGroups, func(k, v []byte) error {
 		var r groupRecord
@@ -101,50 +128,35 @@ func (s *Service) load() error {
 	}
 	known := map[string]bool{}
 	var cleanup []store.Op
-	now := millis(s.now())
 	for _, r := range recs {
 		g := newGroup(r)
 		known[g.bucket()] = true
-		var cutoff int64 = -1 << 63
-		if r.Retention > 0 {
-			cutoff = now - int64(r.Retention)*24*3600*1000
-		}
-		pending := map[string][]event{}
-		err := s.st.ForEach(g.bucket(), func(k, v []byte) error {
-			switch {
-			case strings.HasPrefix(string(k), "s\x00"):
-				var sr streamRecord
-				if err := json.Unmarshal(v, &sr); err != nil {
-					return fmt.Errorf("log stream in %s: %w", r.Name, err)
-				}
-				g.streams[sr.Name] = &stream{rec: sr}
-			case strings.HasPrefix(string(k), "e\x00"):
-				var er eventRecord
-				if err := json.Unmarshal(v, &er); err != nil {
-					return fmt.Errorf("log event in %s: %w", r.Name, err)
-				}
-				if er.Seq > s.seq.Load() {
-					s.seq.Store(er.Seq)
-				}
-				if er.TS < cutoff {
-					cleanup = append(cleanup, store.Del(g.bucket(), string(k)))
-					return nil
-				}
-				pending[er.Stream] = append(pending[er.Stream], event{ts: er.TS, seq: er.Seq, ingest: er.Ingest, msg: er.Msg})
+		// Only the stream records, which sort after every event.
+		err := s.st.Scan(g.bucket(), []byte("s\x00"), []byte("s\x01"), false, func(k, v []byte) bool {
+			var sr streamRecord
+			if err := json.Unmarshal(v, &sr); err != nil {
+				loadErr = fmt.Errorf("log stream in %s: %w", r.Name, err)
+				return false
 			}
-			return nil
+			g.streams[sr.Name] = &stream{name: sr.Name, rec: sr}
+			return true
 		})
+		if err == nil {
+			err = loadErr
+		}
 		if err != nil {
 			return err
 		}
-		for name, evs := range pending {
-			st := g.streams[name]
-			if st == nil { // events of a stream whose record was lost: keep them reachable
-				st = &stream{rec: streamRecord{Name: name, Created: evs[0].ingest}}
-				g.streams[name] = st
+		for _, st := range g.streams {
+			if !st.rec.Stats { // written before records kept statistics
+				if err := s.countEvents(g, &st.rec); err != nil {
+					return fmt.Errorf("count events of log stream %s in %s: %w", st.name, r.Name, err)
+				}
+				cleanup = append(cleanup, s.putStream(g, st.rec))
 			}
-			sort.Slice(evs, func(i, j int) bool { return evs[i].pos().less(evs[j].pos()) })
-			st.insert(evs)
+			if st.rec.LastSeq > s.seq.Load() {
+				s.seq.Store(st.rec.LastSeq)
+			}
 		}
 		s.groups[groupKey(r.Region, r.Account, r.Name)] = g
 	}
@@ -159,7 +171,11 @@ func (s *Service) load() error {
 		}
 	}
 	if err := s.st.Write(cleanup...); err != nil {
-		return fmt.Errorf("drop expired log data: %w", err)
+		return fmt.Errorf("record log stream statistics: %w", err)
+	}
+	// What expired while the emulator was stopped goes now.
+	if _, err := s.expire(s.now()); err != nil {
+		return fmt.Errorf("drop expired log events: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package logs
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -39,9 +38,8 @@ func (s *Service) createStream(g *group, name string, now time.Time) (*stream, e
 	if g.streams[name] != nil {
 		return nil, service.Errorf(400, "ResourceAlreadyExistsException", "The specified log stream already exists")
 	}
-	st := &stream{rec: streamRecord{Name: name, Created: millis(now)}}
-	b, _ := json.Marshal(st.rec)
-	if err := s.persist("create log stream "+name, store.Put(g.bucket(), streamKey(name), b)); err != nil {
+	st := &stream{name: name, rec: streamRecord{Name: name, Created: millis(now), Stats: true}}
+	if err := s.persist("create log stream "+name, s.putStream(g, st.rec)); err != nil {
 		return nil, err
 	}
 	g.streams[name] = st
@@ -122,14 +120,18 @@ func (s *Service) deleteLogStream(call *service.Call, body []byte) (any, error) 
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	ops := []store.Op{store.Del(g.bucket(), streamKey(in.LogStreamName))}
-	for _, e := range st.events {
-		ops = append(ops, store.Del(g.bucket(), eventKey(in.LogStreamName, e.ts, e.seq)))
+	lo, hi := streamEvents(in.LogStreamName)
+	err = s.st.Scan(g.bucket(), lo, hi, false, func(k, _ []byte) bool {
+		ops = append(ops, store.Del(g.bucket(), string(k)))
+		return true
+	})
+	if err != nil {
+		return nil, service.Internal(fmt.Errorf("delete log stream %s: %w", in.LogStreamName, err))
 	}
 	if err := s.persist("delete log stream "+in.LogStreamName, ops...); err != nil {
 		return nil, err
 	}
 	delete(g.streams, in.LogStreamName)
-	st.events = nil
 	return nil, nil
 }
 
@@ -173,11 +175,11 @@ func (st *stream) describe(g *group) logStreamOut {
 	st.mu.RLock()
 	defer st.mu.RUnlock()
 	o := logStreamOut{
-		LogStreamName: st.rec.Name, CreationTime: st.rec.Created,
-		Arn: g.arn() + ":log-stream:" + st.rec.Name,
+		LogStreamName: st.name, CreationTime: st.rec.Created,
+		Arn: g.arn() + ":log-stream:" + st.name,
 	}
-	if n := len(st.events); n > 0 {
-		first, last, ingest := st.events[0].ts, st.events[n-1].ts, st.lastIngestion
+	if st.rec.Events > 0 {
+		first, last, ingest := st.rec.FirstTS, st.rec.LastTS, st.rec.LastIngest
 		o.FirstEventTimestamp, o.LastEventTimestamp, o.LastIngestionTime = &first, &last, &ingest
 	}
 	return o

@@ -1,8 +1,11 @@
 package sns
 
 import (
+	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -13,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sns/types"
 )
@@ -337,7 +341,14 @@ func TestAnswersWithoutOutputShape(t *testing.T) {
 	e := newEnv(t)
 	arn := e.createTopic(t, "bare")
 	post := func(form string) string {
-		resp, err := http.Post(e.url+"/", "application/x-www-form-urlencoded", strings.NewReader(form))
+		req, _ := http.NewRequest(http.MethodPost, e.url+"/", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		sum := sha256.Sum256([]byte(form))
+		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, req,
+			hex.EncodeToString(sum[:]), "sns", "us-east-1", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

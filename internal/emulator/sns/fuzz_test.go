@@ -14,7 +14,7 @@ import (
 // discardSink accepts every delivery.
 type discardSink struct{}
 
-func (discardSink) SendFromService(context.Context, string, string, string, string, string, string, map[string]service.MessageAttribute) error {
+func (discardSink) SendFromService(context.Context, string, string, string, string, string, string, map[string]service.MessageAttribute, string) error {
 	return nil
 }
 

@@ -346,6 +346,9 @@ type delivery struct {
 	msgID string
 	body  string
 	attrs map[string]service.MessageAttribute
+	// completer is signatureCompleter for an envelope the queue signs at
+	// its first receive.
+	completer string
 }
 
 // deliver hands each message to every confirmed sqs subscription whose
@@ -395,7 +398,11 @@ func (s *Service) deliver(call *service.Call, t *topic, subs []*subscription, ms
 				signed[text] = n
 			}
 			unsubscribe := strings.TrimRight(call.Endpoint, "/") + "/?Action=Unsubscribe&SubscriptionArn=" + sub.arn
-			jobs = append(jobs, delivery{sub: sub, msgID: msg.id, body: envelope(n, unsubscribe)})
+			d := delivery{sub: sub, msgID: msg.id, body: envelope(n, unsubscribe)}
+			if n.Signature == "" {
+				d.completer = signatureCompleter
+			}
+			jobs = append(jobs, d)
 		}
 	}
 	// Deliveries to different queues commit together in the store's group
@@ -423,6 +430,9 @@ func (s *Service) notification(call *service.Call, t *topic, msg *outgoing, text
 		MessageID: msg.id, TopicARN: t.arn, Subject: msg.subject, HasSubject: msg.hasSubject,
 		Message: text, Timestamp: timestamp, SignatureVersion: version,
 		SigningCertURL: strings.TrimRight(call.Endpoint, "/") + CertPath, Attributes: msg.attrs,
+	}
+	if s.signLater {
+		return n, nil // signEnvelope fills Signature in when it is read
 	}
 	key, _, err := s.signer()
 	if err != nil {
@@ -462,10 +472,10 @@ func (s *Service) send(ctx context.Context, t *topic, d delivery) {
 func (s *Service) sendToQueue(ctx context.Context, t *topic, queueARN string, d delivery) error {
 	if after := s.opts.Realism.Between(realism.SNSDeliveryMin, realism.SNSDeliveryMax); after > 0 {
 		if dq, ok := s.opts.Queues.(DelayedQueueSink); ok {
-			return dq.SendFromServiceAfter(ctx, after, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs)
+			return dq.SendFromServiceAfter(ctx, after, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs, d.completer)
 		}
 	}
-	return s.opts.Queues.SendFromService(ctx, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs)
+	return s.opts.Queues.SendFromService(ctx, t.region, t.account, queueARN, snsPrincipal, t.arn, d.body, d.attrs, d.completer)
 }
 
 func deadLetterTarget(sub *subscription) string {

@@ -22,15 +22,24 @@ import (
 )
 
 // QueueSink takes deliveries to SQS subscriptions; *sqs.Service is one.
+// completer, when not "", names a function registered with a
+// BodyCompleters sink that finishes the body when it is first received.
 type QueueSink interface {
-	SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
+	SendFromService(ctx context.Context, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute, completer string) error
+}
+
+// BodyCompleters is a QueueSink that can finish bodies at their first
+// receive (*sqs.Service is one): SNS then signs a notification only when
+// it is read, not on the Publish path.
+type BodyCompleters interface {
+	SetBodyCompleter(name string, fn func(body string) (string, error))
 }
 
 // DelayedQueueSink is a QueueSink that can make a delivery arrive later:
 // with a realism profile, SNS takes realism.SNSDeliveryMin to
 // realism.SNSDeliveryMax to deliver to SQS.
 type DelayedQueueSink interface {
-	SendFromServiceAfter(ctx context.Context, after time.Duration, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute) error
+	SendFromServiceAfter(ctx context.Context, after time.Duration, region, account, queueARN, servicePrincipal, sourceARN, body string, attrs map[string]service.MessageAttribute, completer string) error
 }
 
 // Options configure the service.
@@ -68,6 +77,9 @@ type Service struct {
 	seq    uint64                   // creation order of topics and subscriptions
 
 	signing signing
+	// signLater: the queues sign notifications at their first receive
+	// (signEnvelope) instead of Publish signing them.
+	signLater bool
 }
 
 // XMLNamespace of SNS responses.
@@ -102,6 +114,10 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sns: %w", err)
+	}
+	if bc, ok := opts.Queues.(BodyCompleters); ok {
+		bc.SetBodyCompleter(signatureCompleter, s.signEnvelope)
+		s.signLater = true
 	}
 	s.warmSigner()
 	return s, nil

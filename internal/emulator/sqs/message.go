@@ -23,6 +23,10 @@ type message struct {
 	trace     string // AWSTraceHeader system attribute
 	groupID   string // MessageGroupId (fair queues)
 	dlqSource string // ARN of the queue it was redriven from
+	// completer names the function (Service.SetBodyCompleter) that
+	// finishes the body when the message is first received; "" when the
+	// body is final.
+	completer string
 
 	receiveCount int
 	firstReceive time.Time

@@ -86,7 +86,7 @@ func (s *Service) createQueue(call *service.Call, body []byte) (any, error) {
 			full[name] = value
 		}
 	}
-	q := newQueue(key, service.RandomHex(8), full, maps.Clone(in.Tags), now)
+	q := newQueue(s.st, key, service.RandomHex(8), full, maps.Clone(in.Tags), now)
 	q.visibleAt = now.Add(s.opts.Realism.Delay(realism.SQSQueueCreate))
 	if err := s.st.Write(q.putRecord(), store.Del(bucketDeleted, key.storeKey())); err != nil {
 		return nil, service.Internal(fmt.Errorf("create queue %s: %w", key.Name, err))
@@ -296,6 +296,7 @@ func (s *Service) deleteQueue(call *service.Call, body []byte) (any, error) {
 		store.Del(bucketQueues, q.key.storeKey()),
 		store.DropBucket(q.msgBucket),
 		store.DropBucket(q.stateBucket),
+		store.Del(countersBucket, q.msgBucket),
 		store.Put(bucketDeleted, q.key.storeKey(), mustJSON(now.UnixNano())),
 	)
 	if err != nil {
@@ -384,7 +385,11 @@ func (s *Service) purgeQueue(call *service.Call, body []byte) (any, error) {
 	}
 	// Delete exactly the messages purged, not the bucket: a send whose
 	// write is in flight must keep its message in the store too.
-	ops := make([]store.Op, 0, 2*len(q.msgs)+1)
+	ops, err := q.purgeTail()
+	if err != nil {
+		q.mu.Unlock()
+		return nil, service.Internal(fmt.Errorf("purge queue %s: %w", q.key.Name, err))
+	}
 	for _, m := range q.msgs {
 		ops = append(ops, q.delMessage(m)...)
 	}

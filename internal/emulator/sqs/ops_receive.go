@@ -134,9 +134,12 @@ func (s *Service) receive(call *service.Call, q *queue, maxN int, visibility, wa
 	deadline := time.Now().Add(wait)
 	for {
 		now := s.now()
-		res := q.take(now, maxN, visibility, sel)
+		res := q.take(now, maxN, visibility, sel, s.completeBody)
 		if res.gone {
 			return nil, errQueueDoesNotExist()
+		}
+		if res.err != nil {
+			return nil, service.Internal(fmt.Errorf("read queue %s: %w", q.key.Name, res.err))
 		}
 		if len(res.ops) > 0 {
 			if err := s.st.Write(res.ops...); err != nil {
@@ -187,19 +190,26 @@ type takeResult struct {
 	next   time.Time  // when the earliest invisible message becomes visible
 	avail  chan struct{}
 	gone   bool
+	err    error // reading the queue's tail failed
 }
 
 // take receives up to maxN visible messages under the queue's lock,
 // updating their receive state in memory and returning the store writes
 // that make it durable. Messages past their retention period are dropped
 // and messages past the redrive policy's maxReceiveCount taken out.
-func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel selection) takeResult {
+func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel selection, complete func(*queue, *message) (*store.Op, error)) takeResult {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var res takeResult
 	if q.deleted {
 		res.gone = true
 		return res
+	}
+	if ops, err := q.fill(now, maxN); err != nil {
+		res.err = err
+		return res
+	} else {
+		res.ops = ops
 	}
 	rp := q.cfg.redrive
 	var taken []*message
@@ -219,6 +229,15 @@ func (q *queue) take(now time.Time, maxN int, visibility time.Duration, sel sele
 			res.moved = append(res.moved, m)
 			res.target = rp.target
 			continue
+		}
+		op, err := complete(q, m)
+		if err != nil {
+			heap.Push(&q.ready, m) // as it was
+			res.err = err
+			break
+		}
+		if op != nil {
+			res.ops = append(res.ops, *op)
 		}
 		m.receiveCount++
 		if m.firstReceive.IsZero() {
@@ -320,6 +339,7 @@ func (s *Service) redrive(src *queue, target queueKey, moved []*message) {
 		ops = append(ops, src.delMessage(m)...)
 		ops = append(ops, dlq.putMessage(&c), dlq.putState(&c))
 	}
+	ops = append(ops, dlq.countOp(int64(len(copies))))
 	if err := s.st.Write(ops...); err != nil {
 		s.log.Error("sqs redrive: store write failed; messages stay in the source queue", "queue", src.arn, "err", err)
 		putBack()

@@ -262,10 +262,11 @@ func (s *Service) enqueue(q *queue, ms ...*message) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	ops := make([]store.Op, len(ms))
+	ops := make([]store.Op, len(ms), len(ms)+1)
 	for i, m := range ms {
 		ops[i] = q.putMessage(m)
 	}
+	ops = append(ops, q.countOp(int64(len(ms))))
 	if err := s.st.Write(ops...); err != nil {
 		return service.Internal(fmt.Errorf("store message for queue %s: %w", q.key.Name, err))
 	}

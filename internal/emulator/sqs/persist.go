@@ -1,11 +1,8 @@
 package sqs
 
 import (
-	"cmp"
-	"container/heap"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +11,9 @@ import (
 )
 
 // Store layout (values are JSON):
+//
+// A message record is written once at send, and once more if its body is
+// completed at its first receive (SetBodyCompleter).
 //
 //	sqs.queues                     REGION/ACCOUNT/NAME -> queueRecord
 //	sqs.deleted                    REGION/ACCOUNT/NAME -> deletion time (for QueueDeletedRecently)
@@ -56,6 +56,7 @@ type messageRecord struct {
 	Trace      string                              `json:"trace,omitempty"`
 	GroupID    string                              `json:"groupId,omitempty"`
 	DLQSource  string                              `json:"dlqSource,omitempty"`
+	Completer  string                              `json:"completer,omitempty"`
 }
 
 type stateRecord struct {
@@ -105,7 +106,7 @@ func (q *queue) putMessage(m *message) store.Op {
 	return store.Put(q.msgBucket, seqKey(m.seq), mustJSON(messageRecord{
 		ID: m.id, Seq: m.seq, Body: m.body, Attributes: m.attrs,
 		SentAt: nanos(m.sentAt), VisibleAt: nanos(m.visibleAt),
-		SenderID: m.senderID, Trace: m.trace, GroupID: m.groupID, DLQSource: m.dlqSource,
+		SenderID: m.senderID, Trace: m.trace, GroupID: m.groupID, DLQSource: m.dlqSource, Completer: m.completer,
 	}))
 }
 
@@ -119,14 +120,13 @@ func (q *queue) putState(m *message) store.Op {
 
 func (q *queue) delMessage(m *message) []store.Op {
 	key := seqKey(m.seq)
-	return []store.Op{store.Del(q.msgBucket, key), store.Del(q.stateBucket, key)}
+	return []store.Op{store.Del(q.msgBucket, key), store.Del(q.stateBucket, key), q.countOp(-1)}
 }
 
 func seqKey(seq uint64) string { return fmt.Sprintf("%016x", seq) }
 
-// load rebuilds every queue and message from the store. Buckets left by
-// deleted queues and receive states whose message was deleted (a receive
-// racing a delete can write one after the delete) are cleaned up.
+// load rebuilds every queue from the store, not its messages (tail.go).
+// Buckets left by deleted queues are dropped.
 func (s *Service) load() error {
 	var cleanup []store.Op
 	err := s.st.ForEach(bucketQueues, func(k, v []byte) error {
@@ -139,7 +139,7 @@ func (s *Service) load() error {
 		for name, value := range rec.Attributes {
 			attrs[name] = value
 		}
-		q := newQueue(key, rec.ID, attrs, rec.Tags, fromNanos(rec.Created))
+		q := newQueue(s.st, key, rec.ID, attrs, rec.Tags, fromNanos(rec.Created))
 		q.modified = fromNanos(rec.Modified)
 		q.lastPurge = fromNanos(rec.LastPurge)
 		s.queues[key] = q
@@ -165,7 +165,7 @@ func (s *Service) load() error {
 	live := map[string]bool{}
 	for _, q := range s.queues {
 		live[q.msgBucket], live[q.stateBucket] = true, true
-		ops, err := s.loadMessages(q)
+		ops, err := q.openTail()
 		if err != nil {
 			return fmt.Errorf("load messages of queue %s: %w", q.key.Name, err)
 		}
@@ -186,58 +186,4 @@ func (s *Service) load() error {
 		return fmt.Errorf("clean up stale queue data: %w", err)
 	}
 	return nil
-}
-
-func (s *Service) loadMessages(q *queue) ([]store.Op, error) {
-	var maxSeq uint64
-	bySeq := map[string]*message{}
-	err := s.st.ForEach(q.msgBucket, func(k, v []byte) error {
-		var rec messageRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
-			return fmt.Errorf("decode message %s: %w", k, err)
-		}
-		m := &message{
-			id: rec.ID, seq: rec.Seq, body: rec.Body, attrs: rec.Attributes,
-			md5Body: md5Hex(rec.Body), md5Attrs: md5OfAttributes(rec.Attributes),
-			sentAt: fromNanos(rec.SentAt), visibleAt: fromNanos(rec.VisibleAt),
-			senderID: rec.SenderID, trace: rec.Trace, groupID: rec.GroupID, dlqSource: rec.DLQSource, index: -1,
-		}
-		q.msgs[m.id] = m
-		bySeq[string(k)] = m
-		maxSeq = max(maxSeq, m.seq)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var orphans []store.Op
-	err = s.st.ForEach(q.stateBucket, func(k, v []byte) error {
-		m := bySeq[string(k)]
-		if m == nil {
-			orphans = append(orphans, store.Del(q.stateBucket, string(k)))
-			return nil
-		}
-		var rec stateRecord
-		if err := json.Unmarshal(v, &rec); err != nil {
-			return fmt.Errorf("decode message state %s: %w", k, err)
-		}
-		m.receiveCount, m.firstReceive, m.receipt = rec.ReceiveCount, fromNanos(rec.FirstReceive), rec.Receipt
-		m.visibleAt = fromNanos(rec.VisibleAt)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	ms := make([]*message, 0, len(q.msgs))
-	for _, m := range q.msgs {
-		ms = append(ms, m)
-	}
-	slices.SortFunc(ms, func(a, b *message) int { return cmp.Compare(a.seq, b.seq) })
-	for _, m := range ms {
-		m.index = len(q.ready)
-		q.ready = append(q.ready, m)
-	}
-	heap.Init(&q.ready)
-	q.seq.Store(maxSeq)
-	return orphans, nil
 }

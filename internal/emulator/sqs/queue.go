@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
 // queue is one queue's state. Its mutex guards everything below it; queues
@@ -34,8 +36,14 @@ type queue struct {
 	lastPurge time.Time
 	deleted   bool
 	policyLag policyLag
-	msgs      map[string]*message
+	msgs      map[string]*message // those in memory: sent since the open, or loaded from the tail
 	ready     msgHeap
+	// The tail (tail.go): stored messages with sequence numbers in
+	// [tailNext, tailEnd] are not in memory yet; tailCount of them remain.
+	st        *store.Store
+	tailNext  uint64
+	tailEnd   uint64
+	tailCount int
 	// avail is closed (and replaced) whenever a message becomes visible
 	// now, waking long polls without any of them spinning.
 	avail chan struct{}
@@ -51,8 +59,11 @@ type queueConfig struct {
 	redrive    *redrivePolicy
 }
 
-func newQueue(key queueKey, id string, attrs, tags map[string]string, created time.Time) *queue {
+func newQueue(st *store.Store, key queueKey, id string, attrs, tags map[string]string, created time.Time) *queue {
 	q := &queue{
+		st:       st,
+		tailNext: 1, // no tail
+
 		key:         key,
 		arn:         key.arn(),
 		id:          id,
@@ -130,7 +141,7 @@ func (q *queue) counts(now time.Time) (visible, notVisible, delayed int) {
 			delayed++
 		}
 	}
-	return visible, notVisible, delayed
+	return visible + q.tailCount, notVisible, delayed
 }
 
 func (q *queue) expired(m *message, now time.Time) bool {

@@ -255,7 +255,7 @@ func TestSendFromServiceChecksTheQueuePolicy(t *testing.T) {
 	attrs := map[string]service.MessageAttribute{"amount": {DataType: "Number", StringValue: "250"}}
 
 	// No policy at all: denied, as AWS does, without asking the evaluator.
-	err := e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "no policy", attrs)
+	err := e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "no policy", attrs, "")
 	if !errors.Is(err, ErrDeliveryDenied) || eval.calls != 0 {
 		t.Fatalf("delivery to a queue without policy: %v (evaluator called %d times)", err, eval.calls)
 	}
@@ -264,7 +264,7 @@ func TestSendFromServiceChecksTheQueuePolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	eval.allow = false
-	err = e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "denied", attrs)
+	err = e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "denied", attrs, "")
 	if !errors.Is(err, ErrDeliveryDenied) {
 		t.Fatalf("denied delivery: %v", err)
 	}
@@ -273,10 +273,10 @@ func TestSendFromServiceChecksTheQueuePolicy(t *testing.T) {
 		t.Fatalf("evaluator asked %+v", eval)
 	}
 	eval.allow = true
-	if err := e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "allowed", attrs); err != nil {
+	if err := e.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "allowed", attrs, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.SendFromService(ctx, "us-east-1", testAccount, "arn:aws:sqs:us-east-1:000000000000:missing", "sns.amazonaws.com", topicARN, "x", nil); err == nil {
+	if err := e.svc.SendFromService(ctx, "us-east-1", testAccount, "arn:aws:sqs:us-east-1:000000000000:missing", "sns.amazonaws.com", topicARN, "x", nil, ""); err == nil {
 		t.Fatal("delivery to a missing queue succeeded")
 	}
 	out, err := e.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"},
@@ -292,7 +292,7 @@ func TestSendFromServiceChecksTheQueuePolicy(t *testing.T) {
 	// Without an evaluator every delivery is allowed.
 	open := start(t, openStore(t, ""), Options{}, dispatch.Options{})
 	open.createQueue(t, "target", nil)
-	if err := open.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "x", nil); err != nil {
+	if err := open.svc.SendFromService(ctx, "us-east-1", testAccount, queueARN, "sns.amazonaws.com", topicARN, "x", nil, ""); err != nil {
 		t.Fatalf("delivery without evaluator: %v", err)
 	}
 }

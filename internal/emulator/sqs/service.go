@@ -34,6 +34,10 @@ type Options struct {
 	Now           func() time.Time
 	// Realism is the realism profile: AWS's documented delays (nil: none).
 	Realism *realism.Profile
+	// ExpireEvery is how often messages past their queue's retention
+	// period are deleted; 0 means every minute, negative never (tests
+	// that drive expiry themselves).
+	ExpireEvery time.Duration
 }
 
 // Service is the SQS emulator. It is safe for concurrent use.
@@ -51,6 +55,9 @@ type Service struct {
 	mu      sync.RWMutex
 	queues  map[queueKey]*queue
 	deleted map[queueKey]time.Time
+
+	completersMu sync.RWMutex
+	completers   map[string]func(body string) (string, error) // SetBodyCompleter
 
 	// done is closed by Close: long polls return at once, so a graceful
 	// HTTP shutdown is not held up for up to 20 seconds.
@@ -94,6 +101,17 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	}
 	if err := s.load(); err != nil {
 		return nil, fmt.Errorf("sqs: %w", err)
+	}
+	// What expired while the emulator was stopped goes now (the oldest
+	// messages of each queue: the cost is what expired).
+	if _, err := s.expire(s.now()); err != nil {
+		return nil, fmt.Errorf("sqs: %w", err)
+	}
+	if opts.ExpireEvery == 0 {
+		opts.ExpireEvery = defaultExpireEvery
+	}
+	if opts.ExpireEvery > 0 {
+		go s.sweep(opts.ExpireEvery)
 	}
 	return s, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -78,6 +79,34 @@ func (s *Store) Salvaged() SalvageReport { return s.salvaged }
 // emptied emulator.db is lost state, not a new data dir.
 const stateMarker = "emulator.initialized"
 
+// cleanMarker records the size and modification time emulator.db had when
+// a Close finished with it: a file that still has both was written by
+// bbolt alone and closed cleanly, so Open need not read every page of it
+// again. A crash (or anything else touching the file) changes them.
+const cleanMarker = "emulator.db.clean"
+
+func fileStamp(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%d %d", fi.Size(), fi.ModTime().UnixNano())
+}
+
+// closedCleanly reports whether the store file is as a clean Close left it.
+func closedCleanly(dir, path string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, cleanMarker))
+	return err == nil && len(b) > 0 && string(b) == fileStamp(path)
+}
+
+// markClean records the file's stamp after a clean Close; without it the
+// next Open reads every page, which is only slower.
+func markClean(dir, path string) {
+	if stamp := fileStamp(path); stamp != "" {
+		_ = os.WriteFile(filepath.Join(dir, cleanMarker), []byte(stamp), 0o600)
+	}
+}
+
 // checkStoreFile refuses a missing or empty emulator.db where a store was
 // (the marker, or log segments, say so) — bbolt would start an empty one.
 // With salvage it reports the loss and lets Open start a new file.
@@ -137,7 +166,7 @@ func markCreated(dir string) error {
 // bbolt does with a damaged file — panics, failed assertions, faults on the
 // mmapped garbage — into a CorruptError naming the file. It runs on a
 // goroutine of its own so that SetPanicOnFault (per goroutine) applies.
-func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
+func openBolt(path string, bo *bolt.Options, verify bool) (db *bolt.DB, err error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -162,6 +191,9 @@ func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
 			}
 			return
 		}
+		if !verify {
+			return
+		}
 		if tx, err = db.Begin(false); err == nil {
 			err = walk(tx)
 			_ = tx.Rollback()
@@ -176,9 +208,15 @@ func openBolt(path string, bo *bolt.Options) (db *bolt.DB, err error) {
 	return db, err
 }
 
+// walks counts the walks, for tests.
+var walks atomic.Int64
+
 // walk reads every key and value of every bucket, so each page in use is
-// visited once before the services rely on it.
+// visited once before the services rely on it. It costs a read of the
+// whole file, so Open skips it for a file exactly as a clean Close left
+// it (cleanMarker).
 func walk(tx *bolt.Tx) error {
+	walks.Add(1)
 	return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		c := b.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
@@ -213,7 +251,7 @@ func (s *Store) rebuildBolt(bo *bolt.Options, damage *CorruptError) (*bolt.DB, e
 	if err := os.Rename(s.path, aside); err != nil {
 		return nil, fmt.Errorf("salvage: keep %s aside: %w", s.path, err)
 	}
-	db, err := openBolt(s.path, bo)
+	db, err := openBolt(s.path, bo, true)
 	if err != nil {
 		return nil, fmt.Errorf("salvage: new store %s: %w", s.path, err)
 	}

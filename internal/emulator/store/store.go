@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +28,68 @@ type Op struct {
 	Value        []byte
 	Delete       bool
 	DeleteBucket bool
+	// Add, when non-zero, adds to the counter at Key (a decimal integer,
+	// 0 when absent) instead of putting Value.
+	Add int64
+}
+
+// Add is an Op that adds delta to the counter at bucket/key. Counters
+// written by concurrent writers stay exact: the store applies the deltas
+// in commit order (logging the resulting value), where a put of a value
+// each writer computed could land in the other order.
+func Add(bucket, key string, delta int64) Op { return Op{Bucket: bucket, Key: key, Add: delta} }
+
+// Counter reads a counter written by Add.
+func (s *Store) Counter(bucket, key string) (n int64, found bool, err error) {
+	b, err := s.Get(bucket, key)
+	if err != nil || b == nil {
+		return 0, false, err
+	}
+	n, err = strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("counter %s/%s: %w", bucket, key, err)
+	}
+	return n, true, nil
+}
+
+// resolveAdds turns the batch's counter ops into puts of the resulting
+// values. Only the commit loop calls it, so nothing else changes counters
+// between its read and the batch's commit.
+func (s *Store) resolveAdds(batch []*write) error {
+	var sums map[string]int64 // bucket + "\x00" + key
+	for _, w := range batch {
+		for i, op := range w.ops {
+			if op.Add == 0 {
+				switch {
+				case sums == nil:
+				case op.DeleteBucket: // its counters start again from 0
+					for id := range sums {
+						if strings.HasPrefix(id, op.Bucket+"\x00") {
+							sums[id] = 0
+						}
+					}
+				default: // a put or delete replaces the counter
+					delete(sums, op.Bucket+"\x00"+op.Key)
+				}
+				continue
+			}
+			if sums == nil {
+				sums = map[string]int64{}
+			}
+			id := op.Bucket + "\x00" + op.Key
+			cur, ok := sums[id]
+			if !ok {
+				var err error
+				if cur, _, err = s.Counter(op.Bucket, op.Key); err != nil {
+					return err
+				}
+			}
+			cur += op.Add
+			sums[id] = cur
+			w.ops[i] = Put(op.Bucket, op.Key, []byte(strconv.FormatInt(cur, 10)))
+		}
+	}
+	return nil
 }
 
 // Put is an Op that stores value at bucket/key.
@@ -50,6 +115,7 @@ type Store struct {
 	closeMu  sync.RWMutex
 	closed   bool
 	closeErr error
+	pending  overlay // what the log acknowledged and bbolt does not hold yet
 
 	salvaged SalvageReport
 }
@@ -100,7 +166,7 @@ func Open(dataDir string, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
-	db, err := openBolt(s.path, bo)
+	db, err := openBolt(s.path, bo, opts.InMemory || !closedCleanly(dataDir, s.path))
 	var damaged *CorruptError
 	if errors.As(err, &damaged) && opts.Salvage && !opts.InMemory {
 		db, err = s.rebuildBolt(bo, damaged)
@@ -116,7 +182,7 @@ func Open(dataDir string, opts Options) (*Store, error) {
 	}
 	s.db = db
 	if !opts.InMemory {
-		if s.wal, err = openWAL(dataDir, db, opts, &s.salvaged); err != nil {
+		if s.wal, err = openWAL(dataDir, db, &s.pending, opts, &s.salvaged); err != nil {
 			_ = db.Close()
 			var ce *CorruptError
 			if errors.As(err, &ce) {
@@ -149,6 +215,9 @@ func (s *Store) Write(ops ...Op) error {
 		}
 	}
 	w := &write{ops: ops, done: make(chan error, 1)}
+	if slices.ContainsFunc(ops, func(op Op) bool { return op.Add != 0 }) {
+		w.ops = slices.Clone(ops) // the commit loop rewrites counter ops
+	}
 	if w.size() > maxWriteBytes {
 		return fmt.Errorf("store: one write of %d bytes is more than %d", w.size(), maxWriteBytes)
 	}
@@ -197,10 +266,12 @@ func (s *Store) commitLoop() {
 				break drain
 			}
 		}
-		var err error
-		if s.wal != nil {
+		err := s.resolveAdds(batch)
+		switch {
+		case err != nil: // nothing is written; each writer hears why
+		case s.wal != nil:
 			err = s.wal.append(batch)
-		} else {
+		default:
 			err = s.db.Update(func(tx *bolt.Tx) error {
 				for _, w := range batch {
 					for _, op := range w.ops {
@@ -257,23 +328,6 @@ func (s *Store) settle() error {
 	return s.wal.checkpoint()
 }
 
-// Get returns a copy of bucket/key, or nil when absent.
-func (s *Store) Get(bucket, key string) ([]byte, error) {
-	if err := s.settle(); err != nil {
-		return nil, err
-	}
-	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket([]byte(bucket)); b != nil {
-			if v := b.Get([]byte(key)); v != nil {
-				out = append([]byte(nil), v...)
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 // ForEach calls fn for every key in bucket in key order; the slices are
 // only valid during the call. A missing bucket is empty.
 func (s *Store) ForEach(bucket string, fn func(key, value []byte) error) error {
@@ -324,8 +378,42 @@ func (s *Store) Close() error {
 	if err := s.db.Close(); s.closeErr == nil {
 		s.closeErr = err
 	}
+	if s.closeErr == nil && !s.temp {
+		markClean(filepath.Dir(s.path), s.path)
+	}
 	if s.temp {
 		_ = os.Remove(s.path)
 	}
 	return s.closeErr
+}
+
+// Space is how the store's file is used: FileBytes on disk (bbolt grows it
+// ahead in steps), of which the first PagesBytes have ever been written
+// (its high-water mark), and of those FreeBytes are pages freed by deleted
+// keys and dropped buckets, which bbolt hands out again to later writes
+// before it takes new pages past the mark.
+type Space struct {
+	FileBytes  int64
+	PagesBytes int64
+	FreeBytes  int64
+	PageSize   int
+}
+
+// Space reports the file's size and free space once every acknowledged
+// write is in bbolt.
+func (s *Store) Space() (Space, error) {
+	if err := s.settle(); err != nil {
+		return Space{}, err
+	}
+	fi, err := os.Stat(s.path)
+	if err != nil {
+		return Space{}, fmt.Errorf("stat store: %w", err)
+	}
+	sp := Space{FileBytes: fi.Size(), PageSize: s.db.Info().PageSize}
+	if err := s.db.View(func(tx *bolt.Tx) error { sp.PagesBytes = tx.Size(); return nil }); err != nil {
+		return Space{}, fmt.Errorf("read store size: %w", err)
+	}
+	st := s.db.Stats()
+	sp.FreeBytes = int64(st.FreePageN+st.PendingPageN) * int64(sp.PageSize)
+	return sp, nil
 }

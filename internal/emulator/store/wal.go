@@ -76,6 +76,7 @@ type wal struct {
 	spare   *segment
 	sealed  []*segment // no longer written, not yet in bbolt; oldest first
 	pending int64      // bytes logged and not yet in bbolt
+	overlay *overlay   // the same, for reads
 	failed  error      // sticky: after a failed write or sync the log takes no more writes
 
 	ckMu sync.Mutex // one checkpoint at a time
@@ -93,8 +94,8 @@ func segmentPath(dir string, n uint64) string {
 // them and starts a new segment. Damage other than a torn tail of the
 // newest segment is a CorruptError, unless salvage (then it is skipped and
 // reported in rep).
-func openWAL(dir string, db *bolt.DB, opts Options, rep *SalvageReport) (*wal, error) {
-	w := &wal{dir: dir, db: db, openFile: opts.openFile, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
+func openWAL(dir string, db *bolt.DB, ov *overlay, opts Options, rep *SalvageReport) (*wal, error) {
+	w := &wal{dir: dir, db: db, overlay: ov, openFile: opts.openFile, kick: make(chan struct{}, 1), stop: make(chan struct{}), loopDone: make(chan struct{})}
 	if w.openFile == nil {
 		w.openFile = os.OpenFile
 	}
@@ -454,6 +455,7 @@ func (w *wal) append(batch []*write) error {
 	}
 	seg.size += int64(len(rec))
 	seg.records = append(seg.records, payload)
+	w.overlay.record(batch, seg.n) // before a checkpoint can take the segment
 	w.pending += int64(len(rec))
 	if w.pending >= checkpointBytes {
 		select {
@@ -631,6 +633,7 @@ func (w *wal) checkpoint() error {
 	w.sealed = w.sealed[len(done):]
 	w.pending -= size
 	w.mu.Unlock()
+	w.overlay.forget(done[len(done)-1].n)
 	for _, seg := range done {
 		// A segment left behind is skipped by the next replay (bbolt
 		// records it as absorbed) and removed then.
