@@ -337,7 +337,7 @@ func (e *Emulator) Serve(l net.Listener, url string) {
 		// No server-wide ReadTimeout or WriteTimeout: withDeadlines sets
 		// them per request, since a 70 MB upload, a 20 s long poll and a
 		// 15-minute Invoke need different ones.
-		ConnState:         e.spare.track,
+		ConnState: e.spare.track,
 	}
 	e.mu.Lock()
 	e.listeners = append(e.listeners, ll)
