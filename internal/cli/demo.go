@@ -364,13 +364,14 @@ func (d *demo) readQueueCommands(queueURL string) []string {
 	if u, err := url.Parse(queueURL); err == nil {
 		served += u.Path
 	}
-	// `local serve` takes no --local; `local env` gives the aws CLI the
-	// endpoint and keys the served emulator accepts.
+	// `local serve` takes no --local; `local env` gives the aws CLI the keys
+	// the served emulator accepts. The endpoint is spelled out too: aws CLI
+	// v1 sends SQS to queue.amazonaws.com whatever AWS_ENDPOINT_URL says.
 	hint := d.a.dataDirHint()
 	return []string{
 		"orders" + hint + " local serve    # in another terminal: keeps the emulator up",
 		`eval "$(orders` + hint + ` local env)"`,
-		receive("", served),
+		receive(localServeURL, served),
 	}
 }
 

@@ -80,7 +80,7 @@ func TestRealismFaultsInEachServicesShape(t *testing.T) {
 	}
 	want := map[string][]string{
 		"dynamodb": {"400 ThrottlingException", "500 InternalServerError", "503 ServiceUnavailable"},
-		"sqs":      {"400 RequestThrottled", "500 InternalFailure", "503 ServiceUnavailable"},
+		"sqs":      {"403 RequestThrottled", "500 InternalFailure", "503 ServiceUnavailable"},
 		"sns":      {"429 Throttled", "500 InternalError", "503 ServiceUnavailable"},
 		"lambda":   {"429 TooManyRequestsException", "500 ServiceException", "503 ServiceUnavailable"},
 		"iam":      {"400 Throttling", "500 ServiceFailure", "503 ServiceUnavailable"},

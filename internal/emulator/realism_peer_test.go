@@ -98,7 +98,7 @@ for name, call in calls.items():
     print(name, sorted(seen))
 `)
 	for svc, want := range map[string]string{
-		"dynamodb": "'400 ThrottlingException'", "sqs": "'400 RequestThrottled'",
+		"dynamodb": "'400 ThrottlingException'", "sqs": "'403 RequestThrottled'",
 		"sns": "'429 Throttled'", "lambda": "'429 TooManyRequestsException'",
 	} {
 		line := ""

@@ -82,9 +82,12 @@ var faultCodes = map[string][3]faultCode{
 	},
 	// SQS (awsJson, query-compatible): RequestThrottled; InternalFailure and
 	// ServiceUnavailable are SQS's common errors. The legacy code rides in
-	// x-amzn-query-error, as the real service sends it.
+	// x-amzn-query-error, as the real service sends it. The model gives
+	// RequestThrottled no status; botocore's retry rules (data/_retry.json,
+	// "sqs": service_error_code RequestThrottled with http_status_code 403)
+	// retry it only at 403, which is what SQS answers with it.
 	"sqs": {
-		{400, "RequestThrottled", "RequestThrottled", "Request is throttled."},
+		{403, "RequestThrottled", "RequestThrottled", "Request is throttled."},
 		{500, "InternalFailure", "InternalFailure", "The request processing has failed because of an unknown error, exception or failure."},
 		{503, "ServiceUnavailable", "ServiceUnavailable", "The request has failed due to a temporary failure of the server."},
 	},

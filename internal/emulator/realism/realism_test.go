@@ -210,7 +210,7 @@ func TestFaultErrorsAreEachServicesOwn(t *testing.T) {
 		{"dynamodb", Throttle, 400, "ThrottlingException", ""},
 		{"dynamodb", Internal, 500, "InternalServerError", ""},
 		{"dynamodb", Unavailable, 503, "ServiceUnavailable", ""},
-		{"sqs", Throttle, 400, "RequestThrottled", "RequestThrottled"},
+		{"sqs", Throttle, 403, "RequestThrottled", "RequestThrottled"},
 		{"sqs", Internal, 500, "InternalFailure", "InternalFailure"},
 		{"sns", Throttle, 429, "Throttled", ""},
 		{"sns", Internal, 500, "InternalError", ""},
