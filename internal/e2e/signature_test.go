@@ -212,7 +212,7 @@ func TestSignatures(t *testing.T) {
 				expectRefused(t, "body changed after signing", err, codeFor(c.service, "SignatureDoesNotMatch", "InvalidSignatureException"))
 				wrong := p.cfg.Copy()
 				creds, _ := p.cfg.Credentials.Retrieve(ctx)
-				wrong.Credentials = staticCreds(creds.AccessKeyID, creds.SecretAccessKey[:len(creds.SecretAccessKey)-1]+"x", creds.SessionToken)
+				wrong.Credentials = staticCreds(creds.AccessKeyID, wrongSecret(creds.SecretAccessKey), creds.SessionToken)
 				err = c.run(ctx, wrong)
 				expectRefused(t, "wrong secret", err, codeFor(c.service, "SignatureDoesNotMatch", "InvalidSignatureException"))
 			})
@@ -331,4 +331,15 @@ func expectRefused(t *testing.T, what string, err error, code string) {
 
 func staticCreds(akid, secret, token string) aws.CredentialsProvider {
 	return credentials.NewStaticCredentialsProvider(akid, secret, token)
+}
+
+// wrongSecret is secret with its last character changed: to "x", unless it
+// is one already (a random secret ends in "x" one time in sixty-odd, which
+// made the "wrong" secret the right one).
+func wrongSecret(secret string) string {
+	last := "x"
+	if strings.HasSuffix(secret, "x") {
+		last = "y"
+	}
+	return secret[:len(secret)-1] + last
 }

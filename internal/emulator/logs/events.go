@@ -473,7 +473,7 @@ func (s *Service) filterLogEvents(call *service.Call, body []byte) (any, error) 
 		}
 	}
 	g.streamsMu.RUnlock()
-	sort.Slice(streams, func(i, j int) bool { return streams[i].rec.Name < streams[j].rec.Name })
+	sort.Slice(streams, func(i, j int) bool { return streams[i].name < streams[j].name })
 
 	// Up to limit+1 matches from each stream suffice: the first limit of
 	// the merged, time-ordered result cannot come from further down.
