@@ -51,10 +51,9 @@ var defaultTimings = timings{
 	// The SDK's TableExists waiter starts at 20 s; tables are usually ACTIVE
 	// within a few seconds and functions within one or two, and up is
 	// only as fast as it notices, so poll every 250 ms at first and never
-	// less often than every second (a Describe/Get call a second is far
-	// below any of these APIs' limits).
+	// less often than twice a second (far below any of these APIs' limits).
 	waitMin:       250 * time.Millisecond,
-	waitMax:       time.Second,
+	waitMax:       500 * time.Millisecond,
 	waitTimeout:   10 * time.Minute,
 	queueCooldown: 61 * time.Second, // AWS says 60 s; one more to be on the safe side
 	queueRetry:    time.Second,
