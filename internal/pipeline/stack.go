@@ -60,7 +60,9 @@ var defaultTimings = timings{
 	tagSettle:     5 * time.Second, // AWS: "a few seconds"
 	tagRetry:      500 * time.Millisecond,
 	progressEvery: 5 * time.Second,
-	iamRetry:      500 * time.Millisecond, // a new role is usually assumable within ~10 s
+	// A new role is usually assumable within ~10 s; CreateFunction is
+	// sent one at a time, so a slow upload only spaces the tries out.
+	iamRetry: 250 * time.Millisecond,
 }
 
 // New returns the stack described by cfg, reached through c. cfg must have
