@@ -51,17 +51,18 @@ var defaultTimings = timings{
 	// The SDK's TableExists waiter starts at 20 s; tables are usually ACTIVE
 	// within a few seconds and functions within one or two, and up is
 	// only as fast as it notices, so poll every 250 ms at first and never
-	// less often than every second (a Describe/Get call a second is far
-	// below any of these APIs' limits).
+	// less often than twice a second (far below any of these APIs' limits).
 	waitMin:       250 * time.Millisecond,
-	waitMax:       time.Second,
+	waitMax:       500 * time.Millisecond,
 	waitTimeout:   10 * time.Minute,
 	queueCooldown: 61 * time.Second, // AWS says 60 s; one more to be on the safe side
 	queueRetry:    time.Second,
 	tagSettle:     5 * time.Second, // AWS: "a few seconds"
 	tagRetry:      500 * time.Millisecond,
 	progressEvery: 5 * time.Second,
-	iamRetry:      500 * time.Millisecond, // a new role is usually assumable within ~10 s
+	// A new role is usually assumable within ~10 s; CreateFunction is
+	// sent one at a time, so a slow upload only spaces the tries out.
+	iamRetry: 250 * time.Millisecond,
 }
 
 // New returns the stack described by cfg, reached through c. cfg must have
