@@ -55,21 +55,43 @@ func (a *app) runPlan(ctx context.Context, verb string) error {
 
 var actionOrder = []pipeline.Action{pipeline.Create, pipeline.Update, pipeline.Delete, pipeline.Leave, pipeline.NoChange}
 
-// countActions summarises a plan: "8 to create".
+// countActions summarises a plan per resource, as up, destroy, status and
+// verify count them (7): the queue's policy is a step of its own but not a
+// resource of its own, so an empty account lists 8 creations and sums up
+// "7 to create". A resource counts under its strongest step's action.
 func countActions(p pipeline.Plan) string {
+	rank := map[pipeline.Action]int{}
+	for i, a := range actionOrder {
+		rank[a] = i
+	}
+	index := map[string]int{}
+	var actions []pipeline.Action
+	for _, it := range p.Items {
+		i, seen := index[it.Resource]
+		switch {
+		case !seen:
+			index[it.Resource] = len(actions)
+			actions = append(actions, it.Action)
+		case rank[it.Action] < rank[actions[i]]:
+			actions[i] = it.Action
+		}
+	}
+	n := map[pipeline.Action]int{}
+	for _, a := range actions {
+		n[a]++
+	}
 	var parts []string
 	for _, a := range actionOrder {
-		n := p.Count(a)
-		if n == 0 {
+		if n[a] == 0 {
 			continue
 		}
 		switch a {
 		case pipeline.NoChange:
-			parts = append(parts, fmt.Sprintf("%d unchanged", n))
+			parts = append(parts, fmt.Sprintf("%d unchanged", n[a]))
 		case pipeline.Leave:
-			parts = append(parts, fmt.Sprintf("%d to leave (not ours)", n))
+			parts = append(parts, fmt.Sprintf("%d to leave (not ours)", n[a]))
 		default:
-			parts = append(parts, fmt.Sprintf("%d to %s", n, a))
+			parts = append(parts, fmt.Sprintf("%d to %s", n[a], a))
 		}
 	}
 	if len(parts) == 0 {

@@ -308,8 +308,10 @@ func TestDryRunsReadOnly(t *testing.T) {
 		t.Errorf("up --dry-run on an empty account: %v, want 8 creations", n)
 	}
 	r := mustOrders(t, ro, 0, "up", "--dry-run")
-	if !strings.Contains(r.out, "8 to create") {
-		t.Errorf("up --dry-run text does not sum up 8 creations: %s", r)
+	// Eight steps, seven resources: the summary counts resources, as up,
+	// status and verify do (the queue policy is the queue's).
+	if !strings.Contains(r.out, "plan: 7 to create\n") || strings.Count(r.out, "\n  create ") != 8 {
+		t.Errorf("up --dry-run text does not list 8 creations summed up as 7 resources to create: %s", r)
 	}
 	if n := plan("destroy"); n["no change"] != 8 {
 		t.Errorf("destroy --dry-run on an empty account: %v, want 8 already absent", n)

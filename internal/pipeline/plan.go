@@ -37,17 +37,6 @@ type Plan struct {
 	Refused string
 }
 
-// Count returns how many items would get action a.
-func (p Plan) Count(a Action) int {
-	n := 0
-	for _, it := range p.Items {
-		if it.Action == a {
-			n++
-		}
-	}
-	return n
-}
-
 // planUpItem judges one existing-or-missing resource for up.
 func (s *Stack) planUpItem(step, kind, name, arn string, exists bool, o owner, changes func() ([]change, error)) (PlanItem, error) {
 	it := PlanItem{Step: step, Resource: name, ARN: arn}
