@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
@@ -26,18 +27,9 @@ const defaultExpireEvery = time.Minute
 const expireBatch = 1024
 
 func (s *Service) sweep(every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-			if n, err := s.expire(s.now()); err != nil {
-				s.log.Warn("logs: delete expired log events", "err", err, "deleted", n)
-			}
-		}
-	}
+	service.Sweep(s.done, every, s.now, s.expire, func(n int, err error) {
+		s.log.Warn("logs: delete expired log events", "err", err, "deleted", n)
+	})
 }
 
 // expire deletes every event older than its group's retention at now and

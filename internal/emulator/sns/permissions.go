@@ -23,37 +23,6 @@ var permissionActions = []string{"GetTopicAttributes", "SetTopicAttributes", "Ad
 
 var labelPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 
-type topicPolicy struct {
-	Version   string            `json:"Version"`
-	Id        string            `json:"Id,omitempty"`
-	Statement []json.RawMessage `json:"Statement"`
-}
-
-type permissionStatement struct {
-	Sid       string `json:"Sid"`
-	Effect    string `json:"Effect"`
-	Principal struct {
-		AWS any `json:"AWS"`
-	} `json:"Principal"`
-	Action   any    `json:"Action"`
-	Resource string `json:"Resource"`
-}
-
-func oneOrMany(values []string) any {
-	if len(values) == 1 {
-		return values[0]
-	}
-	return values
-}
-
-func statementSid(raw json.RawMessage) string {
-	var st struct {
-		Sid string `json:"Sid"`
-	}
-	_ = json.Unmarshal(raw, &st)
-	return st.Sid
-}
-
 func (s *Service) addPermission(call *service.Call, form url.Values) (any, error) {
 	arn, err := topicARNParam(call, form, "TopicArn")
 	if err != nil {
@@ -93,17 +62,13 @@ func (s *Service) addPermission(call *service.Call, form url.Values) (any, error
 		}
 		granted[i] = "SNS:" + a
 	}
-	st := permissionStatement{Sid: label, Effect: "Allow", Action: oneOrMany(granted), Resource: arn}
-	st.Principal.AWS = oneOrMany(principals)
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return nil, internal("add permission %s to %s: %w", label, arn, err)
-	}
-	return s.editTopicPolicy(arn, func(p *topicPolicy) error {
-		if slices.ContainsFunc(p.Statement, func(r json.RawMessage) bool { return statementSid(r) == label }) {
+	return s.editTopicPolicy(arn, func(p *service.PolicyDocument) error {
+		if p.HasStatement(label) {
 			return errInvalidParameter("Invalid parameter: Statement already exists")
 		}
-		p.Statement = append(p.Statement, raw)
+		if err := p.AddPermission(label, principals, granted, arn); err != nil {
+			return internal("topic %s: %w", arn, err)
+		}
 		return nil
 	})
 }
@@ -122,29 +87,23 @@ func (s *Service) removePermission(call *service.Call, form url.Values) (any, er
 	}
 	// Removing a label the policy does not hold changes nothing and is
 	// not an error.
-	return s.editTopicPolicy(arn, func(p *topicPolicy) error {
-		p.Statement = slices.DeleteFunc(p.Statement, func(r json.RawMessage) bool { return statementSid(r) == label })
+	return s.editTopicPolicy(arn, func(p *service.PolicyDocument) error {
+		p.RemoveStatements(label)
 		return nil
 	})
 }
 
 // editTopicPolicy applies change to the topic's policy and stores it.
-func (s *Service) editTopicPolicy(arn string, change func(*topicPolicy) error) (any, error) {
+func (s *Service) editTopicPolicy(arn string, change func(*service.PolicyDocument) error) (any, error) {
 	s.ddl.Lock()
 	defer s.ddl.Unlock()
 	t := s.topics[arn]
 	if t == nil {
 		return nil, errNotFound("Topic")
 	}
-	var p topicPolicy
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(t.attributeValue("Policy")), &doc); err != nil {
-		return nil, internal("topic %s has an unreadable policy: %w", arn, err)
-	}
-	_ = json.Unmarshal(doc["Version"], &p.Version)
-	_ = json.Unmarshal(doc["Id"], &p.Id)
-	if err := json.Unmarshal(doc["Statement"], &p.Statement); err != nil && len(doc["Statement"]) > 0 {
-		p.Statement = []json.RawMessage{doc["Statement"]} // a single statement object
+	p, err := service.ParsePolicyDocument(t.attributeValue("Policy"), "")
+	if err != nil {
+		return nil, internal("topic %s: %w", arn, err)
 	}
 	if err := change(&p); err != nil {
 		return nil, err

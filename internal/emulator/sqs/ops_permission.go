@@ -32,29 +32,6 @@ const maxPermissionActions = 7
 var permissionActions = []string{"*", "SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility",
 	"GetQueueAttributes", "GetQueueUrl", "ListDeadLetterSourceQueues", "PurgeQueue", "ListQueueTags"}
 
-type queuePolicy struct {
-	Version   string            `json:"Version"`
-	Id        string            `json:"Id,omitempty"`
-	Statement []json.RawMessage `json:"Statement"`
-}
-
-type permissionStatement struct {
-	Sid       string `json:"Sid"`
-	Effect    string `json:"Effect"`
-	Principal struct {
-		AWS any `json:"AWS"`
-	} `json:"Principal"`
-	Action   any    `json:"Action"`
-	Resource string `json:"Resource"`
-}
-
-func oneOrMany(values []string) any {
-	if len(values) == 1 {
-		return values[0]
-	}
-	return values
-}
-
 func (s *Service) addPermission(call *service.Call, body []byte) (any, error) {
 	var in addPermissionInput
 	if err := decode(body, &in); err != nil {
@@ -93,20 +70,16 @@ func (s *Service) addPermission(call *service.Call, body []byte) (any, error) {
 		}
 		actions[i] = "SQS:" + a
 	}
-	st := permissionStatement{Sid: *in.Label, Effect: "Allow", Action: oneOrMany(actions), Resource: q.arn}
-	st.Principal.AWS = oneOrMany(principals)
-	raw, err := json.Marshal(st)
-	if err != nil {
-		return nil, service.Internal(err)
-	}
-	return struct{}{}, s.editPolicy(q, func(p *queuePolicy) error {
+	return struct{}{}, s.editPolicy(q, func(p *service.PolicyDocument) error {
 		if p.Id == "" && len(p.Statement) == 0 {
 			p.Id = q.arn + "/SQSDefaultPolicy"
 		}
-		if slices.ContainsFunc(p.Statement, func(r json.RawMessage) bool { return sidOf(r) == *in.Label }) {
+		if p.HasStatement(*in.Label) {
 			return errInvalidParameter("Value %s for parameter Label is invalid. Reason: Already exists.", *in.Label)
 		}
-		p.Statement = append(p.Statement, raw)
+		if err := p.AddPermission(*in.Label, principals, actions, q.arn); err != nil {
+			return service.Internal(err)
+		}
 		return nil
 	})
 }
@@ -128,27 +101,17 @@ func (s *Service) removePermission(call *service.Call, body []byte) (any, error)
 	if in.Label == nil {
 		return nil, errMissing("Label")
 	}
-	return struct{}{}, s.editPolicy(q, func(p *queuePolicy) error {
-		n := len(p.Statement)
-		p.Statement = slices.DeleteFunc(p.Statement, func(r json.RawMessage) bool { return sidOf(r) == *in.Label })
-		if len(p.Statement) == n {
+	return struct{}{}, s.editPolicy(q, func(p *service.PolicyDocument) error {
+		if !p.RemoveStatements(*in.Label) {
 			return errInvalidParameter("Value %s for parameter Label is invalid. Reason: can't find label on existing policy.", *in.Label)
 		}
 		return nil
 	})
 }
 
-func sidOf(statement json.RawMessage) string {
-	var st struct {
-		Sid string `json:"Sid"`
-	}
-	_ = json.Unmarshal(statement, &st)
-	return st.Sid
-}
-
 // editPolicy applies change to the queue's policy (an empty one if it has
 // none) and stores the result; a policy left without statements is removed.
-func (s *Service) editPolicy(q *queue, change func(*queuePolicy) error) error {
+func (s *Service) editPolicy(q *queue, change func(*service.PolicyDocument) error) error {
 	s.ddl.Lock()
 	defer s.ddl.Unlock()
 	q.mu.Lock()
@@ -160,19 +123,10 @@ func (s *Service) editPolicy(q *queue, change func(*queuePolicy) error) error {
 	// {"Version":"2008-10-17","Id":"arn:aws:sqs:us-east-1:ACCT:q/SQSDefaultPolicy",
 	// "Statement":[{"Sid":"label","Effect":"Allow","Principal":{"AWS":
 	// "arn:aws:iam::ACCT:root"},"Action":"SQS:*","Resource":"arn:aws:sqs:us-east-1:ACCT:q"}]}.
-	p := queuePolicy{Version: "2008-10-17"}
-	if doc := q.attrs[attrPolicy]; doc != "" {
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(doc), &m); err != nil {
-			q.mu.Unlock()
-			return service.Internal(fmt.Errorf("queue %s has an unreadable policy: %w", q.key.Name, err))
-		}
-		_ = json.Unmarshal(m["Version"], &p.Version)
-		_ = json.Unmarshal(m["Id"], &p.Id)
-		// A single statement may be an object rather than a list.
-		if err := json.Unmarshal(m["Statement"], &p.Statement); err != nil {
-			p.Statement = []json.RawMessage{m["Statement"]}
-		}
+	p, err := service.ParsePolicyDocument(q.attrs[attrPolicy], "2008-10-17")
+	if err != nil {
+		q.mu.Unlock()
+		return service.Internal(fmt.Errorf("queue %s: %w", q.key.Name, err))
 	}
 	if err := change(&p); err != nil {
 		q.mu.Unlock()

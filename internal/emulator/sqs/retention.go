@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orders-dev/orders/internal/emulator/service"
 	"github.com/orders-dev/orders/internal/emulator/store"
 )
 
@@ -27,18 +28,9 @@ const expireBatch = 1024
 
 // sweep deletes expired messages until Close.
 func (s *Service) sweep(every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
-			if n, err := s.expire(s.now()); err != nil {
-				s.log.Warn("sqs: delete expired messages", "err", err, "deleted", n)
-			}
-		}
-	}
+	service.Sweep(s.done, every, s.now, s.expire, func(n int, err error) {
+		s.log.Warn("sqs: delete expired messages", "err", err, "deleted", n)
+	})
 }
 
 // expire deletes every message older than its queue's retention period at
