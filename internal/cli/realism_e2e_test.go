@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,11 +29,19 @@ import (
 // a queue being deleted) last across commands. It returns the URL.
 func (l *localRun) serveRealism(c realism.Config) string {
 	l.t.Helper()
+	return l.serveRealismWith(c, emulator.Options{})
+}
+
+// serveRealismWith is serveRealism with the emulator's clock and logger
+// taken from opts.
+func (l *localRun) serveRealismWith(c realism.Config, opts emulator.Options) string {
+	l.t.Helper()
 	p, err := realism.New(c)
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	emu, err := emulator.Open(emulator.Options{DataDir: l.dir, Enforce: true, Realism: p, Version: Version()})
+	opts.DataDir, opts.Enforce, opts.Realism, opts.Version = l.dir, true, p, Version()
+	emu, err := emulator.Open(opts)
 	if err != nil {
 		l.t.Fatalf("open the emulator on %s: %v", l.dir, err)
 	}
@@ -151,6 +162,10 @@ func TestRealismNotificationRightAfterUp(t *testing.T) {
 // IAM applies a repaired role's policy to the function's sessions only
 // after ~5 s: the order sent right after the repairing up is refused, and
 // send sends it again, saying why, until IAM has applied it.
+//
+// The emulator's clock stands still from the repair until the function is
+// first refused, then jumps past the propagation delay: the first send is
+// refused however slow the machine is, and the next one is not.
 func TestRealismSendRightAfterRoleRepair(t *testing.T) {
 	l := newLocalRun(t)
 	l.must(0, "up")
@@ -160,7 +175,11 @@ func TestRealismSendRightAfterRoleRepair(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	l.serveRealism(atScale1)
+	clock := newGatedClock(time.Now())
+	l.serveRealismWith(atScale1, emulator.Options{
+		Now:    clock.now,
+		Logger: slog.New(onDenial{slog.NewTextHandler(io.Discard, nil), func() { clock.open(time.Minute) }}),
+	})
 	out, _ := l.must(0, "up")
 	if !strings.Contains(out, "1 repaired") {
 		t.Fatalf("up did not repair the role: %s", out)
@@ -204,3 +223,50 @@ func TestRealismVerifyAtAWSDelays(t *testing.T) {
 	l.serveRealism(atScale1)
 	l.must(0, "verify")
 }
+
+// gatedClock stands still at its start until opened, then runs with the
+// real clock, ahead by the jump it was opened with.
+type gatedClock struct {
+	mu     sync.Mutex
+	start  time.Time
+	opened time.Time // zero: still standing
+	jump   time.Duration
+}
+
+func newGatedClock(start time.Time) *gatedClock { return &gatedClock{start: start} }
+
+func (c *gatedClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.opened.IsZero() {
+		return c.start
+	}
+	return c.start.Add(c.jump + time.Since(c.opened))
+}
+
+// open lets the clock run from now on, jump ahead of where it stood; only
+// the first call counts.
+func (c *gatedClock) open(jump time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.opened.IsZero() {
+		c.opened, c.jump = time.Now(), jump
+	}
+}
+
+// onDenial is an emulator log handler that calls fn for every request the
+// emulator's IAM enforcement refused ("request denied").
+type onDenial struct {
+	slog.Handler
+	fn func()
+}
+
+func (h onDenial) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "request denied" {
+		h.fn()
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h onDenial) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h onDenial) WithGroup(string) slog.Handler      { return h }
